@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
+
+
+class MembersConfig(AppConfig):
+    default = True
+    name = "members"
+    verbose_name = _("Organisation and members")
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "members.admin_site.PortalAdminSite"

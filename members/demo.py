@@ -1,0 +1,258 @@
+"""Demo organisation: a county power-supply company's Party committee, 8 branches, 186 members.
+
+Deterministic (a fixed random seed) and idempotent: running it again finds what it made
+before by natural keys and changes nothing. Other apps add their own demo data in their
+`demo.seed()`, called after this one by the `seed_demo` command.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from functools import lru_cache
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from .models import Member, OrgUnit, Post
+
+DEMO_PASSWORD = "demo-pass-2017"  # noqa: S105 - documented demo credential
+COMMITTEE_NAME = "国网清河县供电公司党委"
+BRANCHES = [
+    ("机关第一党支部", "机关一支部", "办公室", 28),
+    ("机关第二党支部", "机关二支部", "发展建设部", 25),
+    ("运维检修党支部", "运检支部", "运维检修部", 24),
+    ("营销服务党支部", "营销支部", "营销部", 23),
+    ("电力调度控制中心党支部", "调控支部", "电力调度控制中心", 22),
+    ("城关供电所党支部", "城关所支部", "城关供电所", 22),
+    ("东城供电所党支部", "东城所支部", "东城供电所", 21),
+    ("退休职工党支部", "退休支部", "离退休服务中心", 21),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志海峰波宁斌宇浩凯鑫晨欣怡佳琪晓东雪梅立新春燕文博俊子涵思远振华德明卫东国庆"
+JOBS = [
+    "变电运维工",
+    "配电线路工",
+    "营业厅客户经理",
+    "调度员",
+    "专责",
+    "班长",
+    "工程师",
+    "会计",
+    "办事员",
+    "抄表核算员",
+    "电能计量工",
+    "安全员",
+]
+NATIVE = ["河北清河", "河北邢台", "河北威县", "山东临清", "河北南宫", "河北衡水", "河北石家庄"]
+EDUCATION_WEIGHTS = [
+    (Member.Education.MASTER, 1),
+    (Member.Education.BACHELOR, 6),
+    (Member.Education.COLLEGE, 5),
+    (Member.Education.VOCATIONAL, 2),
+    (Member.Education.HIGH_SCHOOL, 1),
+]
+DEMO_LOGINS = [
+    ("organiser", "Committee organiser: keeps the whole committee's records"),
+    ("secretary", "Secretary of the first office branch"),
+    ("member", "A member of the first office branch"),
+    ("staff", "A staff user who is not a Party member"),
+]
+
+
+def _id_number(rng: random.Random, born: datetime.date, gender: str) -> str:
+    body = f"130534{born:%Y%m%d}{rng.randint(10, 99)}{rng.choice('13579' if gender == 'male' else '02468')}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+def _stage_dates(rng: random.Random, born: datetime.date, stage: str, today: datetime.date) -> dict:
+    """Plausible dates for each stage passed, in order, ending at or before today."""
+    order = [s for s, _f in Member.STAGE_DATES]
+    reached = order.index(stage)
+    # Full members joined long ago; the earlier stages are recent.
+    recent = {
+        Member.Stage.APPLICANT: 120,
+        Member.Stage.ACTIVIST: 400,
+        Member.Stage.CANDIDATE: 700,
+        Member.Stage.PROBATIONARY: 1000,
+    }
+    if stage == Member.Stage.FULL:
+        start = born.replace(year=born.year + 20) + datetime.timedelta(days=rng.randint(0, 3000))
+        start = min(start, today - datetime.timedelta(days=800))
+    else:
+        start = today - datetime.timedelta(days=recent[stage] + rng.randint(0, 200))
+    if stage == Member.Stage.PROBATIONARY and rng.random() < 0.25:
+        start = today - datetime.timedelta(days=1500)  # a few are overdue for conversion
+    gaps = [
+        rng.randint(60, 200),
+        rng.randint(300, 420),
+        rng.randint(90, 200),
+        rng.randint(365, 400),
+    ]
+    dates, day = {}, start
+    for index, (_stage, field) in enumerate(Member.STAGE_DATES[: reached + 1]):
+        dates[field] = min(day, today)
+        if index < len(gaps):
+            day = day + datetime.timedelta(days=gaps[index])
+    if stage == Member.Stage.PROBATIONARY and dates["probationary_on"] > today - datetime.timedelta(
+        days=30
+    ):
+        dates["probationary_on"] = today - datetime.timedelta(days=30)
+    return dates
+
+
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # Hashing is slow on purpose; the demo's two hundred logins share one hash.
+    return make_password(DEMO_PASSWORD)
+
+
+def _user(username: str, *, first_name: str = "", email: str = ""):
+    User = get_user_model()
+    user, _created = User.objects.get_or_create(
+        username=username,
+        defaults={"first_name": first_name, "email": email, "password": _demo_password_hash()},
+    )
+    return user
+
+
+@transaction.atomic
+def seed(stdout=None, today: datetime.date | None = None) -> dict:
+    today = today or datetime.date(2026, 11, 24)
+    rng = random.Random(2017)
+    committee, _ = OrgUnit.objects.get_or_create(
+        name=COMMITTEE_NAME,
+        parent=None,
+        defaults={
+            "kind": OrgUnit.Kind.COMMITTEE,
+            "short_name": "清河县公司党委",
+            "founded_on": datetime.date(1998, 7, 1),
+            "description": "国网清河县供电公司党委下设8个党支部，负责全公司党员的教育管理和党建工作。",
+        },
+    )
+    branches = []
+    for order, (name, short, _dept, _size) in enumerate(BRANCHES, start=1):
+        branch, _ = OrgUnit.objects.get_or_create(
+            name=name,
+            parent=committee,
+            defaults={
+                "kind": OrgUnit.Kind.BRANCH,
+                "short_name": short,
+                "sort_order": order,
+                "founded_on": datetime.date(2005 + order, 7, 1),
+            },
+        )
+        branches.append(branch)
+
+    used_names: set[str] = set()
+    members_by_branch: list[list[Member]] = []
+    serial = 0
+    for branch, (_name, _short, dept, size) in zip(branches, BRANCHES, strict=True):
+        people = []
+        for index in range(size):
+            serial += 1
+            gender = Member.Gender.MALE if rng.random() < 0.68 else Member.Gender.FEMALE
+            while True:
+                name = rng.choice(SURNAMES) + "".join(
+                    rng.choice(GIVEN) for _ in range(rng.choice([1, 2, 2]))
+                )
+                if name not in used_names:
+                    used_names.add(name)
+                    break
+            retired = branch.sort_order == 8
+            born = datetime.date(
+                rng.randint(1945, 1962) if retired else rng.randint(1966, 2001),
+                rng.randint(1, 12),
+                rng.randint(1, 28),
+            )
+            roll = rng.random()
+            if retired or roll < 0.78 or index < 3:
+                stage = Member.Stage.FULL
+            elif roll < 0.86:
+                stage = Member.Stage.PROBATIONARY
+            elif roll < 0.91:
+                stage = Member.Stage.CANDIDATE
+            elif roll < 0.96:
+                stage = Member.Stage.ACTIVIST
+            else:
+                stage = Member.Stage.APPLICANT
+            id_number = _id_number(rng, born, gender)
+            education = rng.choices(*zip(*EDUCATION_WEIGHTS, strict=True))[0]
+            # Every random draw happens whether or not the member exists, so that a second
+            # run walks the same sequence and finds the same people.
+            fields = {
+                "unit": branch,
+                "name": name,
+                "gender": gender,
+                "birth_date": born,
+                "native_place": rng.choice(NATIVE),
+                "education": education,
+                "phone": f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
+                "home_address": f"清河县{rng.choice(['葛仙庄镇', '连庄镇', '油坊镇', '谢炉镇', '城关镇'])}{rng.randint(1, 200)}号",
+                "department": dept,
+                "job_title": "退休职工" if retired else rng.choice(JOBS),
+                "stage": stage,
+                **_stage_dates(rng, born, stage, today),
+            }
+            member = Member.objects.filter(id_number=id_number).first()
+            if member is None:
+                member = Member(id_number=id_number, **fields)
+                member.full_clean()
+                member.save()
+            people.append(member)
+        members_by_branch.append(people)
+
+    # Portal coverage: most members have a login; retired members more rarely.
+    coverage_rng = random.Random(186)
+    for b_index, people in enumerate(members_by_branch):
+        for m_index, member in enumerate(people):
+            draw = coverage_rng.random()
+            if member.user_id:
+                continue
+            share = 0.45 if b_index == 7 else 0.9
+            if m_index < 3 or draw < share:
+                member.user = _user(f"m{member.pk:04d}", first_name=member.name)
+                member.save(update_fields=["user"])
+
+    # Demo logins: the organiser is the committee's organiser and a member of the first
+    # branch; the secretary runs the first branch; the member is an ordinary member there.
+    first = members_by_branch[0]
+    demo_people = {"organiser": first[0], "secretary": first[1], "member": first[2]}
+    for username, member in demo_people.items():
+        user = _user(username, first_name=member.name, email=f"{username}@example.com")
+        if member.user_id != user.pk:
+            old = member.user
+            Member.objects.filter(user=user).exclude(pk=member.pk).update(user=None)
+            member.user = user
+            member.save(update_fields=["user"])
+            if old is not None and old.username.startswith("m"):
+                old.delete()
+    _user("staff", first_name="赵晓雨", email="staff@example.com")
+
+    post_start = datetime.date(2024, 3, 1)
+
+    def ensure_post(member: Member, unit: OrgUnit, kind: str) -> None:
+        Post.objects.get_or_create(
+            member=member, unit=unit, kind=kind, defaults={"start_on": post_start}
+        )
+
+    ensure_post(first[0], committee, Post.Kind.ORGANISER)
+    for branch, people in zip(branches, members_by_branch, strict=True):
+        offset = 1 if branch == branches[0] else 0
+        ensure_post(people[offset], branch, Post.Kind.SECRETARY)
+        ensure_post(
+            people[offset + 1] if offset == 0 else people[3], branch, Post.Kind.ORGANISATION
+        )
+        ensure_post(people[offset + 4], branch, Post.Kind.PUBLICITY)
+        ensure_post(people[offset + 5], branch, Post.Kind.LIAISON)
+
+    result = {"committee": committee, "branches": branches, "members": members_by_branch}
+    if stdout is not None:
+        stdout.write(
+            f"Organisation: {committee.name}, {len(branches)} branches, "
+            f"{Member.objects.filter(unit__path__startswith=committee.path).count()} members."
+        )
+    return result

@@ -1,0 +1,39 @@
+"""Forms of the organisation pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Member, OrgUnit
+from .scoping import Access
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=50)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none(), required=False)
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[("", _("All stages")), *Member.Stage.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("On the roll"))] + [c for c in Member.Status.choices if c[0] != "active"],
+        required=False,
+    )
+
+    def __init__(self, *args, access: Access, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = access.visible_units().order_by("path")
+        self.fields["q"].widget.attrs.update({"placeholder": _("Search by name"), "type": "search"})
+
+    def filter(self, members: QuerySet[Member]) -> QuerySet[Member]:
+        data = self.cleaned_data
+        members = members.filter(status=data.get("status") or Member.Status.ACTIVE)
+        if data.get("q"):
+            members = members.filter(name__icontains=data["q"].strip())
+        if data.get("unit"):
+            members = members.filter(unit__path__startswith=data["unit"].path)
+        if data.get("stage"):
+            members = members.filter(stage=data["stage"])
+        return members

@@ -1,0 +1,28 @@
+"""`manage.py seed_demo`: the demo organisation, then each app's own demo data.
+
+Idempotent: run it as often as you like; it finds what it made before.
+"""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+
+from members.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+# Order matters: lessons and campaigns hang off the organisation.
+DEMO_APPS = ("members", "lessons", "campaigns", "notices")
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo organisation, lessons and campaigns."
+
+    def handle(self, *args, **options):
+        for label in DEMO_APPS:
+            if not apps.is_installed(label):
+                continue
+            module = import_module(f"{label}.demo")
+            module.seed(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins:"))
+        for username, role in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   {role}")

@@ -1,0 +1,467 @@
+"""The organisation tree and its people: units, members, posts and transfers.
+
+`OrgUnit` keeps a materialised path ("000001.000004.") so that "this unit and everything
+under it" is one indexed prefix query at any depth, which scoping and the member counts of
+the organisation pages rely on. `Member` is a person with a Party stage and status; a login
+is optional. Who may see what is decided in `members.scoping`, not here.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+PATH_SEGMENT = 7  # six digits and a dot per level: a million units per level is plenty
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def subtree_of(self, units) -> OrgUnitQuerySet:
+        """Units that are, or are under, any of `units`."""
+        paths = [u.path for u in units]
+        if not paths:
+            return self.none()
+        q = Q()
+        for path in paths:
+            q |= Q(path__startswith=path)
+        return self.filter(q)
+
+    def branches(self) -> OrgUnitQuerySet:
+        return self.filter(kind=OrgUnit.Kind.BRANCH)
+
+
+class OrgUnit(models.Model):
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", _("Party committee")
+        GENERAL_BRANCH = "general_branch", _("General Party branch")
+        BRANCH = "branch", _("Party branch")
+
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(
+        _("short name"), max_length=40, blank=True, help_text=_("Used in lists and charts.")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=255, editable=False, db_index=True)
+    depth = models.PositiveSmallIntegerField(_("depth"), editable=False, default=0)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = OrgUnitQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation unit")
+        verbose_name_plural = _("organisation units")
+        ordering = ["path"]
+        permissions = [("import_orgunit", _("Can import organisation units"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # Which kinds may sit under which: a branch is a leaf; a committee may hold committees
+    # (provincial scale), general branches and branches.
+    ALLOWED_CHILDREN = {
+        Kind.COMMITTEE: {Kind.COMMITTEE, Kind.GENERAL_BRANCH, Kind.BRANCH},
+        Kind.GENERAL_BRANCH: {Kind.BRANCH},
+        Kind.BRANCH: set(),
+    }
+
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id is None:
+            if self.kind and self.kind != self.Kind.COMMITTEE:
+                raise ValidationError({"parent": _("Only a Party committee may stand at the top.")})
+            return
+        parent = self.parent
+        if self.pk and parent.path.startswith(self.path or "\0"):
+            raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
+        if self.kind and self.kind not in self.ALLOWED_CHILDREN[parent.kind]:
+            raise ValidationError(
+                {
+                    "parent": _("A %(child)s cannot be placed under a %(parent)s.")
+                    % {"child": self.get_kind_display(), "parent": parent.get_kind_display()}
+                }
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            if self.pk is None:
+                # The path needs the primary key: insert first, then fill in the derived
+                # columns without a second history entry.
+                self.path = ""
+                super().save(*args, **kwargs)
+                self._set_path()
+                type(self).objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+                return
+            old_path = type(self).objects.filter(pk=self.pk).values_list("path", flat=True).first()
+            self._set_path()
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                self._move_descendants(old_path)
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+    def _set_path(self) -> None:
+        prefix = self.parent.path if self.parent_id else ""
+        self.path = f"{prefix}{self.pk:06d}."
+        self.depth = len(self.path) // PATH_SEGMENT - 1
+
+    def _move_descendants(self, old_path: str) -> None:
+        # Moves are rare organiser actions; derived columns only, so no history is lost.
+        descendants = list(
+            type(self).objects.filter(path__startswith=old_path).exclude(pk=self.pk).only("path")
+        )
+        for unit in descendants:
+            unit.path = self.path + unit.path[len(old_path) :]
+            unit.depth = len(unit.path) // PATH_SEGMENT - 1
+        type(self).objects.bulk_update(descendants, ["path", "depth"], batch_size=500)
+
+    def ancestors(self) -> models.QuerySet:
+        """This unit's ancestors, root first (one query)."""
+        ids = [int(seg) for seg in self.path.split(".") if seg][:-1]
+        return type(self).objects.filter(pk__in=ids).order_by("depth")
+
+    def subtree(self) -> OrgUnitQuerySet:
+        return type(self).objects.filter(path__startswith=self.path)
+
+    def is_within(self, other: OrgUnit) -> bool:
+        return self.path.startswith(other.path)
+
+
+class MemberQuerySet(models.QuerySet):
+    def active(self) -> MemberQuerySet:
+        return self.filter(status=Member.Status.ACTIVE)
+
+    def party_members(self) -> MemberQuerySet:
+        return self.filter(stage__in=[Member.Stage.PROBATIONARY, Member.Stage.FULL])
+
+    def in_units(self, units) -> MemberQuerySet:
+        return self.filter(unit__in=OrgUnit.objects.subtree_of(units))
+
+    def overdue_probationary(self, today: datetime.date | None = None) -> MemberQuerySet:
+        """Probationary members whose year is over without conversion to full membership."""
+        today = today or timezone.localdate()
+        return self.active().filter(
+            stage=Member.Stage.PROBATIONARY, probationary_on__lte=_one_year_before(today)
+        )
+
+
+def _one_year_after(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _one_year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+class Member(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    class Stage(models.TextChoices):
+        APPLICANT = "applicant", _("Applicant")
+        ACTIVIST = "activist", _("Activist")
+        CANDIDATE = "candidate", _("Candidate for membership")
+        PROBATIONARY = "probationary", _("Probationary member")
+        FULL = "full", _("Full member")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("On the roll")
+        TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+        LEFT = "left", _("Left the Party")
+        DECEASED = "deceased", _("Deceased")
+
+    class Education(models.TextChoices):
+        DOCTORATE = "doctorate", _("Doctorate")
+        MASTER = "master", _("Master's degree")
+        BACHELOR = "bachelor", _("Bachelor's degree")
+        COLLEGE = "college", _("College diploma")
+        VOCATIONAL = "vocational", _("Secondary vocational")
+        HIGH_SCHOOL = "high_school", _("High school")
+        MIDDLE_SCHOOL = "middle_school", _("Middle school or below")
+
+    # The date field of each stage, in the order the stages are passed.
+    STAGE_DATES = [
+        (Stage.APPLICANT, "applied_on"),
+        (Stage.ACTIVIST, "activist_on"),
+        (Stage.CANDIDATE, "candidate_on"),
+        (Stage.PROBATIONARY, "probationary_on"),
+        (Stage.FULL, "full_on"),
+    ]
+    SENSITIVE_FIELDS = ("id_number", "phone", "birth_date", "home_address")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="members"
+    )
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    native_place = models.CharField(_("native place"), max_length=100, blank=True)
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
+    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True, unique=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    home_address = models.CharField(_("home address"), max_length=200, blank=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="members/photos/", blank=True)
+
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.FULL)
+    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    activist_on = models.DateField(_("activist since"), null=True, blank=True)
+    candidate_on = models.DateField(_("candidate since"), null=True, blank=True)
+    probationary_on = models.DateField(
+        _("admitted as probationary member on"), null=True, blank=True
+    )
+    full_on = models.DateField(_("full member since"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True)
+    status_note = models.CharField(_("status note"), max_length=200, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["unit__path", "name", "pk"]
+        permissions = [("import_member", _("Can import members"))]
+        indexes = [models.Index(fields=["unit", "status", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- stage rules ------------------------------------------------------------------------
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list] = {}
+        stage_order = [stage for stage, _field in self.STAGE_DATES]
+        current = stage_order.index(self.stage) if self.stage in stage_order else -1
+        previous_field, previous_date = None, None
+        for index, (_stage, field) in enumerate(self.STAGE_DATES):
+            value = getattr(self, field)
+            if index > current and value:
+                errors.setdefault(field, []).append(
+                    _("This date belongs to a later stage than %(stage)s.")
+                    % {"stage": self.get_stage_display()}
+                )
+            if index == current and not value:
+                errors.setdefault(field, []).append(
+                    _("Give the date on which the member reached the stage %(stage)s.")
+                    % {"stage": self.get_stage_display()}
+                )
+            if value and previous_date and value < previous_date:
+                errors.setdefault(field, []).append(
+                    _("Must not be before %(field)s (%(date)s).")
+                    % {
+                        "field": self._meta.get_field(previous_field).verbose_name,
+                        "date": previous_date.isoformat(),
+                    }
+                )
+            if value:
+                previous_field, previous_date = field, value
+        if self.birth_date and self.applied_on and self.applied_on < self.birth_date:
+            errors.setdefault("applied_on", []).append(_("Must not be before the birth date."))
+        if self.status != self.Status.ACTIVE and not self.status_changed_on:
+            errors.setdefault("status_changed_on", []).append(
+                _("Give the date of the status change.")
+            )
+        if self.id_number == "":
+            self.id_number = None
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def stage_date(self) -> datetime.date | None:
+        return {s: getattr(self, f) for s, f in self.STAGE_DATES}.get(self.stage)
+
+    @property
+    def full_membership_due_on(self) -> datetime.date | None:
+        """A probationary member falls due for full membership a year after admission."""
+        if self.stage != self.Stage.PROBATIONARY or not self.probationary_on:
+            return None
+        return _one_year_after(self.probationary_on)
+
+    @property
+    def is_overdue_for_full_membership(self) -> bool:
+        due = self.full_membership_due_on
+        return bool(due and due <= timezone.localdate())
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    def age_on(self, day: datetime.date) -> int | None:
+        if not self.birth_date:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def has_history(self) -> bool:
+        return (
+            self.status != self.Status.ACTIVE
+            or self.posts.exists()
+            or self.transfers.exists()
+            or self.stage in (self.Stage.PROBATIONARY, self.Stage.FULL)
+        )
+
+    def delete(self, *args, **kwargs):
+        # A member's record is part of the Party's archive: they leave by a status change.
+        if self.has_history():
+            raise ValidationError(
+                _(
+                    "%(name)s has a history in the organisation and cannot be deleted; change the status instead."
+                )
+                % {"name": self.name}
+            )
+        return super().delete(*args, **kwargs)
+
+
+class PostQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None) -> PostQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(Q(start_on__lte=on), Q(end_on__isnull=True) | Q(end_on__gte=on))
+
+
+class Post(models.Model):
+    class Kind(models.TextChoices):
+        SECRETARY = "secretary", _("Secretary")
+        DEPUTY = "deputy", _("Deputy secretary")
+        ORGANISATION = "organisation", _("Organisation member")
+        ORGANISER = "organiser", _("Organiser")
+        PUBLICITY = "publicity", _("Publicity member")
+        DISCIPLINE = "discipline", _("Discipline member")
+        LIAISON = "liaison", _("Liaison officer")
+
+    # Posts that run a unit: they give the holder the unit's records to keep.
+    MANAGING = (Kind.SECRETARY, Kind.DEPUTY, Kind.ORGANISATION, Kind.ORGANISER)
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="posts"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="posts"
+    )
+    kind = models.CharField(_("post"), max_length=20, choices=Kind.choices)
+    start_on = models.DateField(_("from"))
+    end_on = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = PostQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["unit__path", "kind", "-start_on"]
+        indexes = [models.Index(fields=["member", "end_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_kind_display()} {self.member}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start_on and self.end_on and self.end_on < self.start_on:
+            raise ValidationError({"end_on": _("The end must not be before the start.")})
+
+    @property
+    def is_current(self) -> bool:
+        today = timezone.localdate()
+        return self.start_on <= today and (self.end_on is None or self.end_on >= today)
+
+
+class Transfer(models.Model):
+    """A move of a member's Party relationship (组织关系转接), within the tree or out of it."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="transfers"
+    )
+    from_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("from unit"),
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
+    )
+    to_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("to unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers_in",
+    )
+    to_outside = models.CharField(
+        _("to an outside organisation"),
+        max_length=200,
+        blank=True,
+        help_text=_("For a transfer out of the portal's organisation."),
+    )
+    transferred_on = models.DateField(_("transferred on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-transferred_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.from_unit} → {self.to_unit or self.to_outside}"
+
+    def clean(self) -> None:
+        super().clean()
+        if bool(self.to_unit_id) == bool(self.to_outside):
+            raise ValidationError(
+                _("Give either a unit in the portal or an outside organisation, not both.")
+            )
+        if self.to_unit_id and self.to_unit_id == self.from_unit_id:
+            raise ValidationError({"to_unit": _("The member is already in this unit.")})
+        if self.to_unit_id and self.to_unit.kind != OrgUnit.Kind.BRANCH:
+            raise ValidationError({"to_unit": _("Members belong to a Party branch.")})

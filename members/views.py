@@ -1,0 +1,171 @@
+"""Intranet pages of the organisation: overview, units, member directory and profiles.
+
+Every queryset starts from `members.scoping`; objects outside a person's scope are a 404.
+Member counts come from the database in one query per list, whatever its length.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from .forms import DirectoryFilterForm
+from .models import Member, OrgUnit, Post
+from .scoping import Access, access_for, mask
+
+MEMBERS_PER_PAGE = 50
+
+
+def with_member_counts(units: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    """Annotate each unit with the active members of its whole subtree, and how many of
+    them have a portal login (portal coverage): two correlated subqueries, not a loop."""
+
+    def count(extra: Q) -> Coalesce:
+        subquery = (
+            Member.objects.filter(
+                extra, status=Member.Status.ACTIVE, unit__path__startswith=OuterRef("path")
+            )
+            .order_by()
+            .values("status")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
+
+    return units.annotate(member_count=count(Q()), login_count=count(Q(user__isnull=False)))
+
+
+def _current_posts() -> Prefetch:
+    return Prefetch(
+        "posts",
+        queryset=Post.objects.current().select_related("member").order_by("kind", "start_on"),
+        to_attr="current_posts",
+    )
+
+
+def overview(request):
+    """The organisation tree: the top units and the level under them, with counts."""
+    access = access_for(request.user)
+    units = list(with_member_counts(OrgUnit.objects.filter(depth__lte=1)).order_by("path"))
+    roots = [u for u in units if u.depth == 0]
+    children: dict[int, list[OrgUnit]] = {}
+    for unit in units:
+        if unit.parent_id:
+            children.setdefault(unit.parent_id, []).append(unit)
+    for root in roots:
+        root.child_list = sorted(children.get(root.pk, []), key=lambda u: (u.sort_order, u.name))
+    home_unit = access.member.unit if access.member else None
+    return render(
+        request,
+        "members/overview.html",
+        {"roots": roots, "home_unit": home_unit},
+    )
+
+
+def unit_detail(request, pk: int):
+    access = access_for(request.user)
+    unit = get_object_or_404(with_member_counts(OrgUnit.objects.select_related("parent")), pk=pk)
+    children = with_member_counts(unit.children.all()).order_by("sort_order", "name")
+    officers = (
+        Post.objects.current()
+        .filter(unit=unit)
+        .select_related("member")
+        .order_by("kind", "start_on")
+    )
+    can_see_members = access.visible_units().filter(pk=unit.pk).exists()
+    page = None
+    if can_see_members:
+        members = (
+            Member.objects.active()
+            .filter(unit__path__startswith=unit.path)
+            .select_related("unit")
+            .order_by("unit__path", "name", "pk")
+        )
+        page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "members/unit_detail.html",
+        {
+            "unit": unit,
+            "ancestors": unit.ancestors(),
+            "children": children,
+            "officers": officers,
+            "can_see_members": can_see_members,
+            "page": page,
+            "can_manage": access.manages_unit(unit),
+        },
+    )
+
+
+def directory(request):
+    access = access_for(request.user)
+    form = DirectoryFilterForm(request.GET or None, access=access)
+    members = access.visible_members().select_related("unit")
+    members = form.filter(members) if form.is_valid() else members.active()
+    page = Paginator(members.order_by("unit__path", "name", "pk"), MEMBERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "members/directory.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "has_scope": access.member or access.is_officer,
+        },
+    )
+
+
+def _profile_context(access: Access, member: Member) -> dict:
+    sensitive = access.can_see_sensitive(member)
+    fields = []
+    for name in Member.SENSITIVE_FIELDS:
+        value = getattr(member, name)
+        display = value.isoformat() if hasattr(value, "isoformat") else (value or "")
+        fields.append(
+            {
+                "label": Member._meta.get_field(name).verbose_name,
+                "value": display if sensitive else mask(display),
+            }
+        )
+    stages = [
+        {
+            "label": Member.Stage(stage).label,
+            "date": getattr(member, field),
+            "reached": getattr(member, field) is not None,
+        }
+        for stage, field in Member.STAGE_DATES
+    ]
+    posts = member.posts.select_related("unit").order_by("-start_on")
+    transfers = member.transfers.select_related("from_unit", "to_unit")
+    return {
+        "person": member,
+        "sensitive_fields": fields,
+        "sees_sensitive": sensitive,
+        "stages": stages,
+        "posts": posts,
+        "transfers": transfers,
+        "can_manage": access.manages_unit(member.unit),
+    }
+
+
+def member_detail(request, pk: int):
+    access = access_for(request.user)
+    member = get_object_or_404(access.visible_members().select_related("unit", "user"), pk=pk)
+    return render(request, "members/profile.html", _profile_context(access, member))
+
+
+def my_profile(request):
+    access = access_for(request.user)
+    if access.member is None:
+        return render(request, "members/profile_staff.html", {"title": _("My profile")})
+    member = Member.objects.select_related("unit", "user").get(pk=access.member.pk)
+    context = _profile_context(access, member)
+    context["is_me"] = True
+    return render(request, "members/profile.html", context)
