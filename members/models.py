@@ -73,6 +73,22 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            if self.pk is None:
+                # The path needs the primary key: insert first, then fill in the derived
+                # columns without a second history entry.
+                self.path = ""
+                super().save(*args, **kwargs)
+                self._set_path()
+                type(self).objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+                return
+            old_path = type(self).objects.filter(pk=self.pk).values_list("path", flat=True).first()
+            self._set_path()
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                self._move_descendants(old_path)
+
     # Which kinds may sit under which: a branch is a leaf; a committee may hold committees
     # (provincial scale), general branches and branches.
     ALLOWED_CHILDREN = {
@@ -97,22 +113,6 @@ class OrgUnit(models.Model):
                     % {"child": self.get_kind_display(), "parent": parent.get_kind_display()}
                 }
             )
-
-    def save(self, *args, **kwargs) -> None:
-        with transaction.atomic():
-            if self.pk is None:
-                # The path needs the primary key: insert first, then fill in the derived
-                # columns without a second history entry.
-                self.path = ""
-                super().save(*args, **kwargs)
-                self._set_path()
-                type(self).objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
-                return
-            old_path = type(self).objects.filter(pk=self.pk).values_list("path", flat=True).first()
-            self._set_path()
-            super().save(*args, **kwargs)
-            if old_path and old_path != self.path:
-                self._move_descendants(old_path)
 
     @property
     def label(self) -> str:
