@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from . import hooks
 from .forms import DirectoryFilterForm
 from .models import Member, OrgUnit, Post
 from .scoping import Access, access_for, mask
@@ -96,6 +97,7 @@ def unit_detail(request, pk: int):
             "can_see_members": can_see_members,
             "page": page,
             "can_manage": access.manages_unit(unit),
+            "sections": hooks.collect(hooks.unit_sections, request, access, unit),
         },
     )
 
@@ -158,7 +160,9 @@ def _profile_context(access: Access, member: Member) -> dict:
 def member_detail(request, pk: int):
     access = access_for(request.user)
     member = get_object_or_404(access.visible_members().select_related("unit", "user"), pk=pk)
-    return render(request, "members/profile.html", _profile_context(access, member))
+    context = _profile_context(access, member)
+    context["sections"] = hooks.collect(hooks.member_sections, request, access, member)
+    return render(request, "members/profile.html", context)
 
 
 def my_profile(request):
@@ -168,4 +172,5 @@ def my_profile(request):
     member = Member.objects.select_related("unit", "user").get(pk=access.member.pk)
     context = _profile_context(access, member)
     context["is_me"] = True
+    context["sections"] = hooks.collect(hooks.member_sections, request, access, member)
     return render(request, "members/profile.html", context)

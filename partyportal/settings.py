@@ -105,6 +105,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "members",
+    "lessons",
+    "campaigns",
     "members.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

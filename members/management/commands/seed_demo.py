@@ -21,7 +21,12 @@ class Command(BaseCommand):
         for label in DEMO_APPS:
             if not apps.is_installed(label):
                 continue
-            module = import_module(f"{label}.demo")
+            try:
+                module = import_module(f"{label}.demo")
+            except ModuleNotFoundError as error:
+                if error.name != f"{label}.demo":
+                    raise
+                continue
             module.seed(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins:"))
         for username, role in DEMO_LOGINS:
