@@ -14,6 +14,7 @@ from functools import lru_cache
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .models import Member, OrgUnit, Post
 
@@ -53,6 +54,8 @@ EDUCATION_WEIGHTS = [
     (Member.Education.VOCATIONAL, 2),
     (Member.Education.HIGH_SCHOOL, 1),
 ]
+# (branch index, person index) of the demo logins that are members.
+DEMO_PEOPLE = {(0, 0): "organiser", (0, 1): "secretary", (0, 2): "member"}
 DEMO_LOGINS = [
     ("organiser", "Committee organiser: keeps the whole committee's records"),
     ("secretary", "Secretary of the first office branch"),
@@ -110,6 +113,23 @@ def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
+def _users(logins) -> dict:
+    """The demo logins by username, creating the missing ones in one query."""
+    User = get_user_model()
+    logins = list(logins)
+    users = User.objects.in_bulk([login["username"] for login in logins], field_name="username")
+    missing = [
+        User(password=_demo_password_hash(), **login)
+        for login in logins
+        if login["username"] not in users
+    ]
+    User.objects.bulk_create(missing)
+    if missing and missing[0].pk is None:
+        return User.objects.in_bulk([login["username"] for login in logins], field_name="username")
+    users.update({user.username: user for user in missing})
+    return users
+
+
 def _user(username: str, *, first_name: str = "", email: str = ""):
     User = get_user_model()
     user, _created = User.objects.get_or_create(
@@ -149,9 +169,9 @@ def seed(stdout=None, today: datetime.date | None = None) -> dict:
 
     used_names: set[str] = set()
     members_by_branch: list[list[Member]] = []
+    planned: list[tuple[int, int, int, Member]] = []  # branch index, index, serial, member
     serial = 0
     for branch, (_name, _short, dept, size) in zip(branches, BRANCHES, strict=True):
-        people = []
         for index in range(size):
             serial += 1
             gender = Member.Gender.MALE if rng.random() < 0.68 else Member.Gender.FEMALE
@@ -197,28 +217,67 @@ def seed(stdout=None, today: datetime.date | None = None) -> dict:
                 "stage": stage,
                 **_stage_dates(rng, born, stage, today),
             }
-            member = Member.objects.filter(id_number=id_number).first()
-            if member is None:
-                member = Member(id_number=id_number, **fields)
-                member.full_clean()
-                member.save()
-            people.append(member)
-        members_by_branch.append(people)
+            planned.append(
+                (len(members_by_branch), index, serial, Member(id_number=id_number, **fields))
+            )
+        members_by_branch.append([])
 
-    # Portal coverage: most members have a login; retired members more rarely.
+    # A handful of queries, not a few per person: find what exists by ID number, then
+    # create the missing logins and members in bulk (with their history entries).
+    existing = {
+        m.id_number: m
+        for m in Member.objects.filter(id_number__in=[p[3].id_number for p in planned])
+    }
+
+    # Portal coverage: most members have a login; retired members more rarely. The demo
+    # logins belong to the first three people of the first branch.
     coverage_rng = random.Random(186)
-    for b_index, people in enumerate(members_by_branch):
-        for m_index, member in enumerate(people):
-            draw = coverage_rng.random()
-            if member.user_id:
-                continue
-            share = 0.45 if b_index == 7 else 0.9
-            if m_index < 3 or draw < share:
-                member.user = _user(f"m{member.pk:04d}", first_name=member.name)
-                member.save(update_fields=["user"])
+    logins: dict[str, dict] = {}
+    for b_index, m_index, serial, member in planned:
+        draw = coverage_rng.random()
+        known = existing.get(member.id_number)
+        if known is not None and known.user_id:
+            continue
+        username = DEMO_PEOPLE.get((b_index, m_index))
+        share = 0.45 if b_index == 7 else 0.9
+        if username is None and (m_index < 3 or draw < share):
+            username = f"m{serial:04d}"
+        if username is not None:
+            email = f"{username}@example.com" if (b_index, m_index) in DEMO_PEOPLE else ""
+            logins[member.id_number] = {
+                "username": username,
+                "first_name": member.name,
+                "email": email,
+            }
+    users = _users(logins.values())
+
+    new_members, linked = [], []
+    for b_index, _m_index, _serial, member in planned:
+        login = logins.get(member.id_number)
+        known = existing.get(member.id_number)
+        if known is None:
+            member.user = users[login["username"]] if login else None
+            member.full_clean(exclude=["unit", "user"], validate_unique=False)
+            new_members.append(member)
+        else:
+            member = known
+            if login:
+                member.user = users[login["username"]]
+                linked.append(member)
+        members_by_branch[b_index].append(member)
+    bulk_create_with_history(new_members, Member, batch_size=500)
+    if linked:
+        bulk_update_with_history(linked, Member, ["user"], batch_size=500)
+    # bulk_create fills in the primary keys (SQLite 3.35+, PostgreSQL); fetch them otherwise.
+    if new_members and new_members[0].pk is None:
+        by_id = Member.objects.in_bulk([m.id_number for m in new_members], field_name="id_number")
+        members_by_branch = [
+            [by_id.get(m.id_number, m) for m in people] for people in members_by_branch
+        ]
 
     # Demo logins: the organiser is the committee's organiser and a member of the first
     # branch; the secretary runs the first branch; the member is an ordinary member there.
+    # (A database seeded by an older version gave them other logins first: move them over.)
     first = members_by_branch[0]
     demo_people = {"organiser": first[0], "secretary": first[1], "member": first[2]}
     for username, member in demo_people.items():
@@ -234,20 +293,28 @@ def seed(stdout=None, today: datetime.date | None = None) -> dict:
 
     post_start = datetime.date(2024, 3, 1)
 
-    def ensure_post(member: Member, unit: OrgUnit, kind: str) -> None:
-        Post.objects.get_or_create(
-            member=member, unit=unit, kind=kind, defaults={"start_on": post_start}
-        )
-
-    ensure_post(first[0], committee, Post.Kind.ORGANISER)
+    wanted = [(first[0], committee, Post.Kind.ORGANISER)]
     for branch, people in zip(branches, members_by_branch, strict=True):
         offset = 1 if branch == branches[0] else 0
-        ensure_post(people[offset], branch, Post.Kind.SECRETARY)
-        ensure_post(
-            people[offset + 1] if offset == 0 else people[3], branch, Post.Kind.ORGANISATION
+        wanted += [
+            (people[offset], branch, Post.Kind.SECRETARY),
+            (people[offset + 1] if offset == 0 else people[3], branch, Post.Kind.ORGANISATION),
+            (people[offset + 4], branch, Post.Kind.PUBLICITY),
+            (people[offset + 5], branch, Post.Kind.LIAISON),
+        ]
+    held = set(
+        Post.objects.filter(unit__in=[committee, *branches]).values_list(
+            "member_id", "unit_id", "kind"
         )
-        ensure_post(people[offset + 4], branch, Post.Kind.PUBLICITY)
-        ensure_post(people[offset + 5], branch, Post.Kind.LIAISON)
+    )
+    bulk_create_with_history(
+        [
+            Post(member=member, unit=unit, kind=kind, start_on=post_start)
+            for member, unit, kind in wanted
+            if (member.pk, unit.pk, kind) not in held
+        ],
+        Post,
+    )
 
     result = {"committee": committee, "branches": branches, "members": members_by_branch}
     if stdout is not None:

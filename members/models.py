@@ -8,6 +8,7 @@ is optional. Who may see what is decided in `members.scoping`, not here.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 
 from django.conf import settings
@@ -171,6 +172,9 @@ def _one_year_after(day: datetime.date) -> datetime.date:
 
 
 def _one_year_before(day: datetime.date) -> datetime.date:
+    """The latest admission date whose year is over on `day` (the inverse of _one_year_after)."""
+    if (day.month, day.day) == (2, 28) and calendar.isleap(day.year - 1):
+        return day.replace(year=day.year - 1, day=29)  # admitted on 29 February, due on the 28th
     try:
         return day.replace(year=day.year - 1)
     except ValueError:

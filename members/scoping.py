@@ -99,7 +99,7 @@ class Access:
         if self.is_superuser:
             return OrgUnit.objects.all()
         units = list(self.managed_units_list)
-        if self.member is not None:
+        if self.is_member:  # someone who left or moved out no longer sees the old branch
             units.append(self.member.unit)
         return OrgUnit.objects.subtree_of(units)
 
@@ -109,7 +109,7 @@ class Access:
         if self.is_superuser:
             return Member.objects.all()
         units = list(self.managed_units_list)
-        if self.member is not None:
+        if self.is_member:  # someone who left or moved out no longer sees the old branch
             units.append(self.member.unit)
         if not units:
             return Member.objects.none()

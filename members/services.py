@@ -40,7 +40,8 @@ def member_transfer(
         note=note,
         created_by=by,
     )
-    transfer.full_clean()
+    # `by` may be None (a command or an import): the recorder is optional, not a form field.
+    transfer.full_clean(exclude=["created_by"])
     transfer.save()
     member._history_user = by
     if to_unit is not None:

@@ -106,7 +106,12 @@ def directory(request):
     access = access_for(request.user)
     form = DirectoryFilterForm(request.GET or None, access=access)
     members = access.visible_members().select_related("unit")
-    members = form.filter(members) if form.is_valid() else members.active()
+    if form.is_valid():
+        members = form.filter(members)
+    elif form.is_bound:
+        members = members.none()  # a refused filter lists nobody rather than guessing
+    else:
+        members = members.active()
     page = Paginator(members.order_by("unit__path", "name", "pk"), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )

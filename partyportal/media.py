@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils._os import safe_join
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 INLINE_TYPES = (
@@ -46,13 +47,19 @@ def serve(request, path: str):
     content_type, _encoding = mimetypes.guess_type(full_path.name)
     content_type = content_type or "application/octet-stream"
     inline = content_type in INLINE_TYPES
+    if not inline:
+        # An attachment is never labelled as a page or a picture that can script (HTML, SVG):
+        # some in-app browsers ignore Content-Disposition and would render it.
+        content_type = "application/octet-stream"
     if settings.MEDIA_ACCEL_REDIRECT:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + normalised
     else:
         response = FileResponse(full_path.open("rb"), content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{full_path.name}"'
+    # RFC 6266 quoting: Chinese file names and quotes in a name cannot break the header.
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=not inline, filename=full_path.name
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = SANDBOX_CSP
     response["Cache-Control"] = "private, max-age=3600"

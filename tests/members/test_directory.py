@@ -1,0 +1,166 @@
+"""The member directory: search by name, filters by unit and stage, bad filters, paging."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from members.models import Member
+from tests.conftest import make_member
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("members:directory")
+
+
+@pytest.fixture
+def people(org):
+    """Three people whose given name is 建国, and a candidate, in both branches."""
+    return {
+        "张建国": make_member(org.branch_a, "张建国"),
+        "王建国": make_member(org.branch_b, "王建国"),
+        "刘建国": make_member(org.branch_c, "刘建国"),  # outside the organiser's committee
+        "陈立新": make_member(
+            org.branch_b,
+            "陈立新",
+            stage=Member.Stage.CANDIDATE,
+            applied_on=datetime.date(2024, 1, 1),
+            candidate_on=datetime.date(2025, 9, 1),
+            full_on=None,
+        ),
+    }
+
+
+def names(response) -> set[str]:
+    return {m.name for m in response.context["page"].object_list}
+
+
+def test_search_by_a_two_character_chinese_name_fragment(client_for, people):
+    response = client_for("organiser").get(URL, {"q": "建国"})
+    assert response.status_code == 200
+    assert names(response) == {"张建国", "王建国"}  # 刘建国 is outside the scope
+    assert "刘建国" not in response.content.decode()
+
+
+def test_search_by_a_surname(client_for, people):
+    assert names(client_for("organiser").get(URL, {"q": "陈"})) == {"陈立新"}
+
+
+def test_search_ignores_surrounding_spaces(client_for, people):
+    assert names(client_for("organiser").get(URL, {"q": " 建国 "})) == {"张建国", "王建国"}
+
+
+def test_a_member_searches_only_their_own_branch(client_for, people):
+    assert names(client_for("member_a").get(URL, {"q": "建国"})) == {"张建国"}
+
+
+def test_filter_by_unit(client_for, org, people):
+    response = client_for("organiser").get(URL, {"unit": org.branch_b.pk})
+    assert names(response) == {"赵博", "王建国", "陈立新"}
+
+
+def test_filter_by_a_parent_unit_includes_its_subtree(client_for, org, people):
+    response = client_for("organiser").get(URL, {"unit": org.committee.pk, "q": "建国"})
+    assert names(response) == {"张建国", "王建国"}
+
+
+def test_filter_by_stage(client_for, people):
+    response = client_for("organiser").get(URL, {"stage": Member.Stage.CANDIDATE})
+    assert names(response) == {"陈立新"}
+
+
+def test_filter_by_status_lists_those_off_the_roll(client_for, org, people):
+    Member.objects.filter(pk=people["王建国"].pk).update(
+        status=Member.Status.LEFT, status_changed_on=datetime.date(2026, 1, 1)
+    )
+    organiser = client_for("organiser")
+    assert "王建国" not in names(organiser.get(URL, {"q": "建国"}))
+    assert names(organiser.get(URL, {"status": Member.Status.LEFT})) == {"王建国"}
+
+
+def test_unit_choices_list_only_units_in_scope(client_for, org):
+    form = client_for("secretary_a").get(URL).context["form"]
+    assert list(form.fields["unit"].queryset) == [org.branch_a]
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"unit": "OTHER_COMMITTEE"}, "unit"),  # a real unit, outside the scope
+        ({"unit": "999999"}, "unit"),  # no such unit
+        ({"unit": "abc"}, "unit"),
+        ({"stage": "emperor"}, "stage"),
+        ({"status": "vanished"}, "status"),
+    ],
+)
+def test_invalid_filters_give_a_form_error_and_never_leak(client_for, org, people, params, field):
+    if params.get("unit") == "OTHER_COMMITTEE":
+        params = {"unit": org.branch_c.pk}
+    response = client_for("organiser").get(URL, params)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert field in form.errors
+    html = response.content.decode()
+    assert 'class="error"' in html
+    for hidden in ("刘建国", org.member_c.name, org.branch_c.name, org.other_committee.name):
+        assert hidden not in html
+    assert names(response) == set()  # a refused filter lists nobody rather than guessing
+
+
+def test_secretary_cannot_filter_on_another_branch(client_for, org, people):
+    response = client_for("secretary_a").get(URL, {"unit": org.branch_b.pk})
+    assert "unit" in response.context["form"].errors
+    html = response.content.decode()
+    for hidden in ("王建国", "陈立新", org.member_b.name):
+        assert hidden not in html
+
+
+def test_staff_without_membership_finds_nobody(client_for, people):
+    response = client_for("staff").get(URL, {"q": "建国"})
+    assert names(response) == set()
+    assert "not linked to a member record" in response.content.decode()
+
+
+# --- Paging -------------------------------------------------------------------------------
+@pytest.fixture
+def crowd(org):
+    Member.objects.bulk_create(
+        Member(
+            unit=org.branch_a,
+            name=f"成员{n:03d}",
+            gender=Member.Gender.MALE,
+            stage=Member.Stage.FULL,
+            applied_on=datetime.date(2010, 1, 1),
+            full_on=datetime.date(2012, 1, 1),
+        )
+        for n in range(120)
+    )
+    return org
+
+
+def test_directory_pages_by_fifty(client_for, crowd):
+    client = client_for("secretary_a")
+    first = client.get(URL)
+    assert first.context["page"].paginator.count == 123  # the crowd and three personas
+    assert len(first.context["page"].object_list) == 50
+    third = client.get(URL, {"page": 3})
+    assert len(third.context["page"].object_list) == 23
+    assert 'rel="prev"' in third.content.decode()
+    assert 'rel="next"' not in third.content.decode()
+
+
+def test_paging_keeps_the_search(client_for, crowd):
+    response = client_for("secretary_a").get(URL, {"q": "成员", "page": 2})
+    page = response.context["page"]
+    assert page.number == 2
+    assert page.paginator.count == 120
+    assert "q=%E6%88%90%E5%91%98&amp;page=3" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["99", "abc", "-1"])
+def test_a_bad_page_number_is_not_an_error(client_for, crowd, page):
+    response = client_for("secretary_a").get(URL, {"page": page})
+    assert response.status_code == 200
+    assert response.context["page"].object_list
