@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class LessonsConfig(AppConfig):
     name = "lessons"
     verbose_name = _("Micro-classroom")
+
+    def ready(self) -> None:
+        from members import hooks
+
+        from .home import profile_section
+
+        if profile_section not in hooks.member_sections:
+            hooks.member_sections.append(profile_section)

@@ -1,0 +1,435 @@
+"""The micro-classroom's admin: organisers write, schedule and publish lessons, keep series,
+plans, sessions and the reading list, and moderate reflections, all within their scope
+(`members.scoping`, through `ScopedAdmin`). Branch officers see the plans and sessions of
+their branch (read only) and follow progress on the site's progress pages. Members never get
+into the admin at all (`members.admin_site`).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from members.admin import ScopedHistoryAdmin
+from members.admin_scoping import ScopedAdmin
+from members.models import OrgUnit
+from members.scoping import Access
+
+from . import progress, services
+from .models import (
+    AgendaItem,
+    Attachment,
+    Attendance,
+    Lesson,
+    LessonAudience,
+    PlanItem,
+    PlanMember,
+    PlanUnit,
+    Question,
+    Reading,
+    Reflection,
+    Series,
+    Session,
+    SessionPhoto,
+    StudyPlan,
+    StudyRecord,
+    Tag,
+)
+
+
+class OrganiserAdmin(ScopedAdmin):
+    """Shared catalogues (series, tags, reading list): kept by organisers."""
+
+    def scope(self, access: Access):
+        return self.model.objects.all() if access.is_organiser else self.model.objects.none()
+
+    def in_scope(self, access: Access, obj) -> bool:
+        return access.is_organiser
+
+    def has_module_permission(self, request) -> bool:
+        return self.access(request).is_organiser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.access(request).is_organiser
+
+    def has_add_permission(self, request) -> bool:
+        return self.access(request).is_organiser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.access(request).is_organiser
+
+
+@admin.register(Series)
+class SeriesAdmin(OrganiserAdmin):
+    list_display = ("name", "description", "sort_order")
+    search_fields = ("name",)
+
+
+@admin.register(Tag)
+class TagAdmin(OrganiserAdmin):
+    search_fields = ("name",)
+
+
+@admin.register(Reading)
+class ReadingAdmin(OrganiserAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("name", "url", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+
+
+# --- lessons ----------------------------------------------------------------------------------
+class ScopedInline(admin.TabularInline):
+    """Inlines follow their parent's permission; their unit pickers are scoped."""
+
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from members.scoping import access_for
+
+        access = access_for(request.user)
+        if db_field.related_model is OrgUnit:
+            kwargs["queryset"] = access.organised_units().order_by("path")
+        elif db_field.related_model is Lesson:
+            kwargs["queryset"] = Lesson.objects.managed_by(access).order_by("-pk")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _parent_ok(self, request, obj) -> bool:
+        from members.scoping import access_for
+
+        return access_for(request.user).is_organiser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        from members.scoping import access_for
+
+        return access_for(request.user).is_officer
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._parent_ok(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._parent_ok(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._parent_ok(request, obj)
+
+
+class AudienceInline(ScopedInline):
+    model = LessonAudience
+    verbose_name_plural = _("audience units (when not all staff)")
+
+
+class AttachmentInline(ScopedInline):
+    model = Attachment
+
+
+class QuestionInline(ScopedInline):
+    model = Question
+    max_num = 3
+    fields = ("order", "text", "option_a", "option_b", "option_c", "option_d", "answer")
+
+
+@admin.register(Lesson)
+class LessonAdmin(ScopedHistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("title", "series", "status", "publish_at", "audience", "learned")
+    list_filter = ("status", "series")
+    list_select_related = ("series",)
+    search_fields = ("title", "summary")
+    date_hierarchy = "publish_at"
+    filter_horizontal = ("tags",)
+    inlines = [AudienceInline, QuestionInline, AttachmentInline]
+    actions = ["publish_now", "archive"]
+    fieldsets = (
+        (
+            None,
+            {"fields": ("title", "series", "unit", "summary", "body", "reading_minutes", "tags")},
+        ),
+        (_("Pictures and video"), {"fields": ("cover", "video", "video_url")}),
+        (_("Publication"), {"fields": ("status", "publish_at", "audience_all")}),
+    )
+
+    def scope(self, access: Access):
+        return Lesson.objects.managed_by(access).annotate(
+            learned_count=progress.count_of(
+                StudyRecord.objects.filter(lesson=OuterRef("pk"), completed_at__isnull=False),
+                "lesson",
+            )
+        )
+
+    def in_scope(self, access: Access, obj) -> bool:
+        return access.organises_unit(obj.unit)
+
+    def has_module_permission(self, request) -> bool:
+        return self.access(request).is_organiser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        access = self.access(request)
+        return access.is_organiser and (obj is None or self.in_scope(access, obj))
+
+    def has_add_permission(self, request) -> bool:
+        return self.access(request).is_organiser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def foreign_key_choices(self, db_field, access: Access):
+        if db_field.name == "unit":
+            return access.organised_units().exclude(kind=OrgUnit.Kind.BRANCH).order_by("path")
+        return super().foreign_key_choices(db_field, access)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("audience"))
+    def audience(self, lesson):
+        return _("All staff") if lesson.audience_all else _("Chosen units")
+
+    @admin.display(description=_("learned"), ordering="learned_count")
+    def learned(self, lesson):
+        return lesson.learned_count
+
+    @admin.action(description=_("Publish the selected lessons now"), permissions=["change"])
+    def publish_now(self, request, queryset):
+        count = 0
+        for lesson in queryset:
+            lesson.status, lesson.publish_at = Lesson.Status.PUBLISHED, timezone.now()
+            lesson.save()  # keeps the history of each lesson
+            count += 1
+        messages.success(
+            request, ngettext("%d lesson published.", "%d lessons published.", count) % count
+        )
+
+    @admin.action(description=_("Archive the selected lessons"), permissions=["change"])
+    def archive(self, request, queryset):
+        count = 0
+        for lesson in queryset:
+            lesson.status = Lesson.Status.ARCHIVED
+            lesson.save()
+            count += 1
+        messages.success(
+            request, ngettext("%d lesson archived.", "%d lessons archived.", count) % count
+        )
+
+
+@admin.register(Reflection)
+class ReflectionAdmin(ScopedAdmin):
+    list_display = ("short_text", "lesson", "author", "created_at", "is_hidden")
+    list_filter = ("is_hidden",)
+    list_select_related = ("lesson", "author")
+    search_fields = ("text",)
+    readonly_fields = (
+        "lesson",
+        "author",
+        "text",
+        "created_at",
+        "is_hidden",
+        "hidden_by",
+        "hidden_at",
+    )
+    actions = ["hide", "unhide"]
+
+    def scope(self, access: Access):
+        return Reflection.objects.filter(lesson__in=Lesson.objects.managed_by(access))
+
+    def in_scope(self, access: Access, obj) -> bool:
+        return access.organises_unit(obj.lesson.unit)
+
+    def has_module_permission(self, request) -> bool:
+        return self.access(request).is_organiser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        access = self.access(request)
+        return access.is_organiser and (obj is None or self.in_scope(access, obj))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    @admin.display(description=_("reflection"))
+    def short_text(self, obj):
+        return obj.text[:60]
+
+    @admin.action(description=_("Hide the selected reflections"), permissions=["change"])
+    def hide(self, request, queryset):
+        for reflection in queryset.filter(is_hidden=False):
+            reflection.hide(by=request.user)
+        messages.success(request, _("Hidden. The reflections are kept and can be shown again."))
+
+    @admin.action(description=_("Show the selected reflections again"), permissions=["change"])
+    def unhide(self, request, queryset):
+        for reflection in queryset.filter(is_hidden=True):
+            reflection.unhide(by=request.user)
+        messages.success(request, _("The reflections are shown again."))
+
+
+# --- study plans ------------------------------------------------------------------------------
+class PlanItemInline(ScopedInline):
+    model = PlanItem
+    fields = ("order", "lesson")
+
+
+class PlanUnitInline(ScopedInline):
+    model = PlanUnit
+
+
+class PlanMemberInline(admin.TabularInline):
+    """Named members come from the make-up service; shown here, not edited."""
+
+    model = PlanMember
+    extra = 0
+    readonly_fields = ("member",)
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(StudyPlan)
+class StudyPlanAdmin(ScopedHistoryAdmin):
+    list_display = ("title", "unit", "due_on", "progress_link")
+    list_select_related = ("unit",)
+    search_fields = ("title",)
+    inlines = [PlanUnitInline, PlanItemInline, PlanMemberInline]
+    fields = ("title", "description", "unit", "due_on")
+
+    def scope(self, access: Access):
+        return StudyPlan.objects.managed_by(access) | StudyPlan.objects.followed_by(access)
+
+    def in_scope(self, access: Access, obj) -> bool:
+        return StudyPlan.objects.followed_by(access).filter(pk=obj.pk).exists() or (
+            access.organises_unit(obj.unit)
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return self.access(request).is_organiser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        access = self.access(request)
+        if obj is None:
+            return access.is_organiser
+        return access.organises_unit(obj.unit)
+
+    def foreign_key_choices(self, db_field, access: Access):
+        if db_field.name == "unit":
+            return access.organised_units().order_by("path")
+        return super().foreign_key_choices(db_field, access)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("progress"))
+    def progress_link(self, plan):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("lessons:plan_progress", args=[plan.pk]), _("Progress")
+        )
+
+
+# --- sessions ---------------------------------------------------------------------------------
+class AgendaInline(ScopedInline):
+    model = AgendaItem
+
+
+class PhotoInline(ScopedInline):
+    model = SessionPhoto
+    fields = ("image", "caption")
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    readonly_fields = ("member", "signed_in_at")
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Session)
+class SessionAdmin(ScopedHistoryAdmin):
+    list_display = ("title", "kind", "unit", "starts_at", "place", "sign_in_code")
+    list_filter = ("kind",)
+    list_select_related = ("unit",)
+    search_fields = ("title", "place")
+    date_hierarchy = "starts_at"
+    filter_horizontal = ("lessons",)
+    readonly_fields = ("sign_in_code",)
+    fields = (
+        "kind",
+        "title",
+        "unit",
+        "starts_at",
+        "ends_at",
+        "place",
+        "lessons",
+        "minutes",
+        "sign_in_code",
+    )
+    inlines = [AgendaInline, PhotoInline, AttendanceInline]
+    actions = ["apply_ethics_agenda", "assign_makeup"]
+
+    def scope(self, access: Access):
+        return Session.objects.managed_by(access)
+
+    def in_scope(self, access: Access, obj) -> bool:
+        return access.manages_unit(obj.unit)
+
+    def has_add_permission(self, request) -> bool:
+        return self.access(request).is_organiser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        access = self.access(request)
+        if obj is None:
+            return access.is_organiser
+        return access.organises_unit(obj.unit)
+
+    def foreign_key_choices(self, db_field, access: Access):
+        if db_field.name == "unit":
+            return access.organised_units().order_by("path")
+        return super().foreign_key_choices(db_field, access)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "lessons":
+            kwargs["queryset"] = Lesson.objects.managed_by(self.access(request))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Add the ethics lecture hall agenda"), permissions=["change"])
+    def apply_ethics_agenda(self, request, queryset):
+        for session in queryset:
+            services.session_apply_agenda_template(session=session)
+        messages.success(request, _("The usual agenda was added."))
+
+    @admin.action(description=_("Give absent members a make-up plan"), permissions=["change"])
+    def assign_makeup(self, request, queryset):
+        for session in queryset:
+            plan = services.session_assign_makeup(session=session, by=request.user)
+            if plan is None:
+                messages.warning(
+                    request,
+                    _("%(session)s has no lessons to make up.") % {"session": session},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(session)s: make-up plan for %(count)s absent members.")
+                    % {"session": session, "count": plan.members.count()},
+                )

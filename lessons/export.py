@@ -1,0 +1,67 @@
+"""A study plan's progress as an XLSX workbook (openpyxl): one sheet of branches, one of
+members. Text cells that a spreadsheet would run as a formula are written as text."""
+
+from __future__ import annotations
+
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from .progress import percent
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def progress_workbook(plan, total: int, branches, members) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Branches")[:31]
+    sheet.append([_safe(plan.title)])
+    sheet.append(
+        [_("Due on"), plan.due_on.isoformat(), _("Lessons"), total],
+    )
+    sheet.append([])
+    sheet.append(
+        [
+            _("Branch"),
+            _("Members"),
+            _("Lessons learned"),
+            _("Completion rate (%)"),
+            _("Members who finished"),
+        ]
+    )
+    for row in branches:
+        sheet.append(
+            [
+                _safe(row.name),
+                row.member_count,
+                row.lesson_done,
+                percent(row.lesson_done, row.member_count * total),
+                row.finished_count,
+            ]
+        )
+    people = book.create_sheet(_("Members")[:31])
+    people.append([_("Branch"), _("Name"), _("Lessons learned"), _("Lessons"), _("Progress (%)")])
+    for member in members:
+        people.append(
+            [
+                _safe(member.unit.name),
+                _safe(member.name),
+                member.lesson_done,
+                total,
+                percent(member.lesson_done, total),
+            ]
+        )
+    for ws in (sheet, people):
+        ws.column_dimensions["A"].width = 28
+        ws.column_dimensions["B"].width = 14
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

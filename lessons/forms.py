@@ -1,0 +1,72 @@
+"""Forms of the micro-classroom's pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Lesson, Question, Reflection, Series
+
+
+class LessonFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    series = forms.ModelChoiceField(
+        label=_("Series"),
+        queryset=Series.objects.all(),
+        required=False,
+        empty_label=_("All series"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(
+            {"placeholder": _("Words in the title or text"), "type": "search"}
+        )
+
+    def filter(self, lessons: QuerySet[Lesson]) -> QuerySet[Lesson]:
+        data = self.cleaned_data
+        if data.get("series"):
+            lessons = lessons.filter(series=data["series"])
+        # Chinese words are mostly two characters: full-text indexes (FTS5 trigram, pg_trgm
+        # under the C locale) miss them, so every word is a LIKE on the real table.
+        for word in (data.get("q") or "").split()[:5]:
+            lessons = lessons.filter(
+                Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
+            )
+        return lessons
+
+
+class ReflectionForm(forms.ModelForm):
+    class Meta:
+        model = Reflection
+        fields = ["text"]
+        labels = {"text": _("Your reflection")}
+        widgets = {"text": forms.Textarea(attrs={"rows": 4, "maxlength": 2000})}
+
+
+class CheckForm(forms.Form):
+    """The short check: one radio group per question."""
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[f"q{question.pk}"] = forms.ChoiceField(
+                label=question.text,
+                choices=question.options,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+
+    def answers(self) -> dict[int, str]:
+        return {q.pk: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions}
+
+
+class SignInForm(forms.Form):
+    code = forms.CharField(
+        label=_("Sign-in code"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )

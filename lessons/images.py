@@ -1,0 +1,151 @@
+"""Uploaded images: checked to be real images of an allowed type, re-encoded, and resized.
+
+A file is accepted only if Pillow can decode it as JPEG, PNG, WebP or GIF within the size and
+pixel limits. It is then re-encoded, which drops anything hidden after or inside it (a PNG
+header followed by HTML, metadata, a polyglot). Renditions at a few widths let a phone
+download only the width it shows (`srcset`). SVG is refused: it is a document that can run
+script, not a picture.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+RENDITION_WIDTHS = (360, 720, 1080)
+MAX_BYTES = getattr(settings, "LESSONS_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
+# Well below Pillow's own decompression-bomb limit (about 179 megapixels for the error).
+MAX_PIXELS = 40_000_000
+
+
+def _read_head(file, size: int = 512) -> bytes:
+    file.seek(0)
+    head = file.read(size)
+    file.seek(0)
+    return head if isinstance(head, bytes) else head.encode()
+
+
+def validate_image(file) -> None:
+    """Refuse anything that is not a real JPEG/PNG/WebP/GIF picture of sensible size."""
+    size = getattr(file, "size", None)
+    if size is not None and size > MAX_BYTES:
+        raise ValidationError(
+            _("The image is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": round(size / 1024 / 1024, 1), "limit": MAX_BYTES // 1024 // 1024},
+            code="too_large",
+        )
+    name = (getattr(file, "name", "") or "").lower()
+    head = _read_head(file).lstrip().lower()
+    if name.endswith((".svg", ".svgz")) or head.startswith((b"<svg", b"<?xml", b"<!doctype svg")):
+        raise ValidationError(
+            _("SVG images are not accepted; upload a JPEG, PNG, WebP or GIF picture."),
+            code="svg",
+        )
+    try:
+        with Image.open(file) as image:
+            image_format = image.format
+            width, height = image.size
+            if image_format not in ALLOWED_FORMATS:
+                raise ValidationError(
+                    _("Only JPEG, PNG, WebP and GIF pictures are accepted."), code="format"
+                )
+            if width * height > MAX_PIXELS:
+                raise ValidationError(
+                    _("The picture has too many pixels (%(w)s × %(h)s); make it smaller.")
+                    % {"w": width, "h": height},
+                    code="too_many_pixels",
+                )
+            image.verify()
+        file.seek(0)
+        # verify() does not decode the pixels: load them once to catch truncated data.
+        with Image.open(file) as image:
+            image.load()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:
+        raise ValidationError(
+            _("The picture is too large to open safely (a decompression bomb); make it smaller."),
+            code="bomb",
+        ) from None
+    except Exception:
+        raise ValidationError(
+            _("The file is not a picture that can be read; upload a JPEG, PNG, WebP or GIF."),
+            code="invalid",
+        ) from None
+    finally:
+        file.seek(0)
+
+
+def _open_rgb(file) -> tuple[Image.Image, bool]:
+    file.seek(0)
+    image = Image.open(file)
+    image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    image = image.convert("RGBA" if has_alpha else "RGB")
+    return image, has_alpha
+
+
+def reencode(file) -> ContentFile:
+    """The picture decoded and written again: PNG if it has transparency, JPEG otherwise.
+    Whatever rode along in the original bytes is gone."""
+    image, has_alpha = _open_rgb(file)
+    out = io.BytesIO()
+    if has_alpha:
+        image.save(out, "PNG", optimize=True)
+        ext = "png"
+    else:
+        image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
+        ext = "jpg"
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ext}")
+
+
+def make_renditions(name: str, folder: str) -> dict[str, str]:
+    """WebP renditions of a stored picture at RENDITION_WIDTHS (never wider than the
+    original); returns {"360": storage name, ...} and the original size."""
+    with default_storage.open(name, "rb") as stored:
+        image, _has_alpha = _open_rgb(stored)
+    result: dict[str, str] = {"w": str(image.width), "h": str(image.height)}
+    stem = posixpath.splitext(posixpath.basename(name))[0]
+    widest = min(image.width, RENDITION_WIDTHS[-1])
+    widths = sorted({w for w in RENDITION_WIDTHS if w < widest} | {widest})
+    for width in widths:
+        height = max(1, round(image.height * width / image.width))
+        resized = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        out = io.BytesIO()
+        resized.save(out, "WEBP", quality=78, method=3)
+        target = f"{folder}/{stem}-{width}.webp"
+        if default_storage.exists(target):
+            default_storage.delete(target)
+        result[str(width)] = default_storage.save(target, ContentFile(out.getvalue()))
+    return result
+
+
+def srcset(renditions: dict) -> str:
+    parts = [
+        f"{default_storage.url(path)} {width}w"
+        for width, path in sorted(
+            ((int(k), v) for k, v in (renditions or {}).items() if k.isdigit()),
+            key=lambda kv: kv[0],
+        )
+    ]
+    return ", ".join(parts)
+
+
+def rendition_url(renditions: dict, wanted: int) -> str:
+    """The URL of the smallest rendition at least `wanted` wide (or the largest there is)."""
+    widths = sorted(int(k) for k in (renditions or {}) if k.isdigit())
+    if not widths:
+        return ""
+    chosen = next((w for w in widths if w >= wanted), widths[-1])
+    return default_storage.url(renditions[str(chosen)])

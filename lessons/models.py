@@ -1,0 +1,831 @@
+"""The micro-classroom (微课堂): lessons and their series, study records, reflections and
+likes, study plans, offline sessions with sign-in, and the recommended reading list.
+
+Who sees a lesson is decided in one place, `LessonQuerySet.visible_to(access)`: published (or
+scheduled and due) and addressed to everyone or to a unit above the person's own. Scheduled
+lessons appear when their time comes because visibility is computed from `publish_at` in the
+query itself; nothing needs to run on a timer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from members.models import Member, OrgUnit
+
+from . import images
+from .sanitise import clean_html
+
+VIDEO_MAX_BYTES = 300 * 1024 * 1024
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt"]
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """ "000001.000004." -> ["000001.", "000001.000004."]: the unit and everything above it."""
+    segments = [s for s in path.split(".") if s]
+    return [".".join(segments[: i + 1]) + "." for i in range(len(segments))]
+
+
+def validate_video(file) -> None:
+    if getattr(file, "size", 0) > VIDEO_MAX_BYTES:
+        raise ValidationError(
+            _("The video is too large; the limit is %(limit)s MB.")
+            % {"limit": VIDEO_MAX_BYTES // 1024 // 1024}
+        )
+    file.seek(0)
+    head = file.read(12)
+    file.seek(0)
+    if len(head) < 12 or head[4:8] != b"ftyp":
+        raise ValidationError(_("The file is not an MP4 video."))
+
+
+def validate_attachment(file) -> None:
+    if getattr(file, "size", 0) > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is too large; the limit is %(limit)s MB.")
+            % {"limit": ATTACHMENT_MAX_BYTES // 1024 // 1024}
+        )
+
+
+class Series(models.Model):
+    """A 栏目: 两学一做, 党风廉政, 道德讲堂, 先进事迹 …"""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self, now=None) -> LessonQuerySet:
+        """Published, or scheduled and its time has come (computed here, no timer needed)."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=Lesson.Status.PUBLISHED, publish_at__isnull=True)
+            | Q(status__in=[Lesson.Status.PUBLISHED, Lesson.Status.SCHEDULED], publish_at__lte=now)
+        )
+
+    def visible_to(self, access, now=None) -> LessonQuerySet:
+        """THE rule of who may read a lesson: published, and addressed to all staff or to a
+        unit at or above one of the person's units (their branch, and the units they keep)."""
+        published = self.published(now)
+        if access.is_superuser:
+            return published
+        audience = Q(audience_all=True)
+        units = list(access.managed_units_list)
+        if access.member is not None and access.member.is_active:
+            units.append(access.member.unit)
+        if units:
+            paths = {p for unit in units for p in ancestor_paths(unit.path)}
+            addressed = LessonAudience.objects.filter(lesson=OuterRef("pk"), unit__path__in=paths)
+            # Officers also read what they addressed to units under them.
+            below = Q()
+            for unit in access.managed_units_list:
+                below |= Q(unit__path__startswith=unit.path)
+            if below:
+                addressed_below = LessonAudience.objects.filter(below, lesson=OuterRef("pk"))
+                audience |= Q(Exists(addressed_below))
+            audience |= Q(Exists(addressed))
+        return published.filter(audience)
+
+    def managed_by(self, access) -> LessonQuerySet:
+        """Lessons an organiser writes and publishes: those of the units they organise."""
+        if access.is_superuser:
+            return self
+        if not access.organiser_units:
+            return self.none()
+        q = Q()
+        for unit in access.organiser_units:
+            q |= Q(unit__path__startswith=unit.path)
+        return self.filter(q)
+
+
+class Lesson(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    series = models.ForeignKey(
+        Series,
+        verbose_name=_("series"),
+        on_delete=models.PROTECT,
+        related_name="lessons",
+        null=True,
+        blank=True,
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("publishing unit"),
+        on_delete=models.PROTECT,
+        related_name="published_lessons",
+        help_text=_("The committee that publishes the lesson and keeps it."),
+    )
+    title = models.CharField(_("title"), max_length=120)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    body = models.TextField(
+        _("body"),
+        blank=True,
+        help_text=_(
+            "Rich text. Headings, lists, quotes, tables, links and pictures are kept; "
+            "scripts, styles and event handlers are removed when the lesson is saved."
+        ),
+    )
+    cover = models.FileField(
+        _("cover image"),
+        upload_to="lessons/covers/",
+        blank=True,
+        validators=[images.validate_image],
+        help_text=_("JPEG, PNG, WebP or GIF, up to 8 MB. SVG is not accepted."),
+    )
+    cover_renditions = models.JSONField(_("cover renditions"), default=dict, editable=False)
+    video = models.FileField(
+        _("video (MP4)"),
+        upload_to="lessons/videos/",
+        blank=True,
+        validators=[FileExtensionValidator(["mp4"]), validate_video],
+    )
+    video_url = models.URLField(
+        _("video link"), blank=True, help_text=_("A link to a video kept elsewhere.")
+    )
+    reading_minutes = models.PositiveSmallIntegerField(
+        _("reading minutes"), default=5, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="lessons")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    publish_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("For a scheduled lesson: when it appears. Empty means at once."),
+    )
+    audience_all = models.BooleanField(
+        _("all staff"),
+        default=True,
+        help_text=_("Open to every login. Untick to address chosen units (and their subtree)."),
+    )
+    audience_units = models.ManyToManyField(
+        OrgUnit,
+        verbose_name=_("audience units"),
+        through="LessonAudience",
+        blank=True,
+        related_name="addressed_lessons",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at", "cover_renditions"])
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["-publish_at", "-pk"]
+        indexes = [models.Index(fields=["status", "publish_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.body = clean_html(self.body)
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        new_cover = bool(self.cover) and not getattr(self.cover, "_committed", True)
+        if new_cover:
+            clean = images.reencode(self.cover)
+            self.cover.save(clean.name, clean, save=False)
+        super().save(*args, **kwargs)
+        if new_cover:
+            self.cover_renditions = images.make_renditions(self.cover.name, "lessons/renditions")
+            type(self).objects.filter(pk=self.pk).update(cover_renditions=self.cover_renditions)
+        elif not self.cover and self.cover_renditions:
+            self.cover_renditions = {}
+            type(self).objects.filter(pk=self.pk).update(cover_renditions={})
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status == self.Status.SCHEDULED and not self.publish_at:
+            raise ValidationError({"publish_at": _("Give the time a scheduled lesson appears.")})
+        if self.video and self.video_url:
+            raise ValidationError(
+                {"video_url": _("Give either an uploaded video or a link, not both.")}
+            )
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED) and (
+            self.publish_at is None or self.publish_at <= timezone.now()
+        )
+
+    @property
+    def cover_srcset(self) -> str:
+        return images.srcset(self.cover_renditions)
+
+    @property
+    def cover_small(self) -> str:
+        return images.rendition_url(self.cover_renditions, 360)
+
+    @property
+    def cover_poster(self) -> str:
+        return images.rendition_url(self.cover_renditions, 720)
+
+
+class LessonAudience(models.Model):
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, verbose_name=_("lesson"))
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, verbose_name=_("unit"))
+
+    class Meta:
+        verbose_name = _("audience unit")
+        verbose_name_plural = _("audience units")
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "unit"], name="lesson_audience_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+
+class Attachment(models.Model):
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    file = models.FileField(
+        _("file"),
+        upload_to="lessons/attachments/",
+        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_attachment],
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    """One multiple-choice question of a lesson's short check (two or three per lesson)."""
+
+    class Answer(models.TextChoices):
+        A = "a", "A"
+        B = "b", "B"
+        C = "c", "C"
+        D = "d", "D"
+
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="questions"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.CharField(_("question"), max_length=200)
+    option_a = models.CharField(_("option A"), max_length=120)
+    option_b = models.CharField(_("option B"), max_length=120)
+    option_c = models.CharField(_("option C"), max_length=120, blank=True)
+    option_d = models.CharField(_("option D"), max_length=120, blank=True)
+    answer = models.CharField(_("right answer"), max_length=1, choices=Answer.choices)
+
+    class Meta:
+        verbose_name = _("check question")
+        verbose_name_plural = _("check questions")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def clean(self) -> None:
+        super().clean()
+        if self.answer and not getattr(self, f"option_{self.answer}", ""):
+            raise ValidationError({"answer": _("The right answer must be one of the options.")})
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        return [
+            (key, getattr(self, f"option_{key}"))
+            for key in "abcd"
+            if getattr(self, f"option_{key}")
+        ]
+
+
+class StudyRecord(models.Model):
+    """One person and one lesson: when they first opened it and when they learned it.
+    Learning is counted by completion, never by time spent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="study_records",
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="study_records"
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("learned at"), null=True, blank=True, db_index=True)
+    passed_check = models.BooleanField(_("passed the check"), default=False)
+
+    class Meta:
+        verbose_name = _("study record")
+        verbose_name_plural = _("study records")
+        ordering = ["-completed_at", "-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="study_record_unique")
+        ]
+        indexes = [models.Index(fields=["lesson", "completed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson}"
+
+
+class Reflection(models.Model):
+    """A 心得 under a lesson: plain text, always escaped; organisers may hide it (kept)."""
+
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="reflections"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.CASCADE,
+        related_name="lesson_reflections",
+    )
+    text = models.TextField(_("reflection"), max_length=2000)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reflection")
+        verbose_name_plural = _("reflections")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    def hide(self, *, by) -> None:
+        self.is_hidden, self.hidden_by, self.hidden_at = True, by, timezone.now()
+        self.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
+
+    def unhide(self, *, by) -> None:
+        self.is_hidden, self.hidden_by, self.hidden_at = False, by, None
+        self.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
+
+
+class LessonLike(models.Model):
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("like of a lesson")
+        verbose_name_plural = _("likes of lessons")
+        constraints = [models.UniqueConstraint(fields=["lesson", "user"], name="lesson_like_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson}"
+
+
+class ReflectionLike(models.Model):
+    reflection = models.ForeignKey(Reflection, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("like of a reflection")
+        verbose_name_plural = _("likes of reflections")
+        constraints = [
+            models.UniqueConstraint(fields=["reflection", "user"], name="reflection_like_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.reflection}"
+
+
+class StudyPlanQuerySet(models.QuerySet):
+    def for_member(self, member: Member | None) -> StudyPlanQuerySet:
+        """Plans addressed to the member's unit (or a unit above it), or to them by name."""
+        if member is None or not member.is_active:
+            return self.none()
+        paths = ancestor_paths(member.unit.path)
+        by_unit = PlanUnit.objects.filter(plan=OuterRef("pk"), unit__path__in=paths)
+        by_name = PlanMember.objects.filter(plan=OuterRef("pk"), member=member)
+        return self.filter(Exists(by_unit) | Exists(by_name))
+
+    def followed_by(self, access) -> StudyPlanQuerySet:
+        """Plans an officer follows: addressed to a unit (or member) in their scope, or
+        published by a unit they organise."""
+        if access.is_superuser:
+            return self
+        units = access.managed_units_list
+        if not units:
+            return self.none()
+        below = Q()
+        above: set[str] = set()
+        for unit in units:
+            below |= Q(unit__path__startswith=unit.path)
+            above.update(ancestor_paths(unit.path))
+        by_unit = PlanUnit.objects.filter(below | Q(unit__path__in=above), plan=OuterRef("pk"))
+        member_q = Q()
+        for unit in units:
+            member_q |= Q(member__unit__path__startswith=unit.path)
+        by_name = PlanMember.objects.filter(member_q, plan=OuterRef("pk"))
+        return self.filter(Exists(by_unit) | Exists(by_name))
+
+    def managed_by(self, access) -> StudyPlanQuerySet:
+        if access.is_superuser:
+            return self
+        if not access.organiser_units:
+            return self.none()
+        q = Q()
+        for unit in access.organiser_units:
+            q |= Q(unit__path__startswith=unit.path)
+        return self.filter(q)
+
+
+class StudyPlan(models.Model):
+    """A 学习计划: an ordered set of lessons for units (and their subtree) with a due date.
+    A make-up plan names members instead: those who missed an offline session."""
+
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("organising unit"),
+        on_delete=models.PROTECT,
+        related_name="study_plans",
+    )
+    units = models.ManyToManyField(
+        OrgUnit,
+        verbose_name=_("for units"),
+        through="PlanUnit",
+        blank=True,
+        related_name="assigned_plans",
+        help_text=_("Every active member of these units and the units under them."),
+    )
+    members = models.ManyToManyField(
+        Member,
+        verbose_name=_("for members"),
+        through="PlanMember",
+        blank=True,
+        related_name="assigned_plans",
+    )
+    lessons = models.ManyToManyField(
+        Lesson, verbose_name=_("lessons"), through="PlanItem", related_name="plans"
+    )
+    due_on = models.DateField(_("due on"))
+    session = models.OneToOneField(
+        "Session",
+        verbose_name=_("make-up for session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="makeup_plan",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = StudyPlanQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("study plan")
+        verbose_name_plural = _("study plans")
+        ordering = ["-due_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:plan", args=[self.pk])
+
+    @property
+    def is_makeup(self) -> bool:
+        return self.session_id is not None
+
+    def assigned_members(self):
+        """Active members this plan is for (one queryset, used by every progress view)."""
+        paths = list(self.units.values_list("path", flat=True))
+        q = Q(pk__in=PlanMember.objects.filter(plan=self).values("member_id"))
+        for path in paths:
+            q |= Q(unit__path__startswith=path)
+        return Member.objects.active().filter(q)
+
+
+class PlanUnit(models.Model):
+    plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, verbose_name=_("study plan"))
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, verbose_name=_("unit"))
+
+    class Meta:
+        verbose_name = _("unit of a plan")
+        verbose_name_plural = _("units of the plan")
+        constraints = [models.UniqueConstraint(fields=["plan", "unit"], name="plan_unit_unique")]
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+
+class PlanMember(models.Model):
+    plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, verbose_name=_("study plan"))
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, verbose_name=_("member"))
+
+    class Meta:
+        verbose_name = _("member of a plan")
+        verbose_name_plural = _("members of the plan")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "member"], name="plan_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.member)
+
+
+class PlanItem(models.Model):
+    plan = models.ForeignKey(
+        StudyPlan, on_delete=models.CASCADE, verbose_name=_("study plan"), related_name="items"
+    )
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.PROTECT, verbose_name=_("lesson"), related_name="plan_items"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("lesson of a plan")
+        verbose_name_plural = _("lessons of the plan")
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["plan", "lesson"], name="plan_item_unique")]
+
+    def __str__(self) -> str:
+        return str(self.lesson)
+
+
+def new_sign_in_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+class SessionQuerySet(models.QuerySet):
+    def visible_to(self, access) -> SessionQuerySet:
+        """Sessions of the person's units and the units above them, and of units they keep."""
+        if access.is_superuser:
+            return self
+        units = list(access.managed_units_list)
+        if access.member is not None and access.member.is_active:
+            units.append(access.member.unit)
+        if not units:
+            return self.none()
+        q = Q(unit__path__in={p for unit in units for p in ancestor_paths(unit.path)})
+        for unit in access.managed_units_list:
+            q |= Q(unit__path__startswith=unit.path)
+        return self.filter(q)
+
+    def managed_by(self, access) -> SessionQuerySet:
+        if access.is_superuser:
+            return self
+        units = access.managed_units_list
+        if not units:
+            return self.none()
+        q = Q()
+        for unit in units:
+            q |= Q(unit__path__startswith=unit.path)
+        return self.filter(q)
+
+
+class Session(models.Model):
+    """An offline session: 党员活动日, 主题党日 or 道德讲堂, with sign-in from the phone."""
+
+    class Kind(models.TextChoices):
+        ACTIVITY_DAY = "activity_day", _("Party members' activity day")
+        THEME_DAY = "theme_day", _("Themed Party day")
+        ETHICS_HALL = "ethics_hall", _("Ethics lecture hall")
+
+    # Sign-in opens a little before the start, for those who arrive early.
+    SIGN_IN_EARLY_MINUTES = 30
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=120)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("organising unit"),
+        on_delete=models.PROTECT,
+        related_name="lesson_sessions",
+        help_text=_("Its members (and those of the units under it) are expected."),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    place = models.CharField(_("place"), max_length=120)
+    lessons = models.ManyToManyField(
+        Lesson, verbose_name=_("lessons"), blank=True, related_name="sessions"
+    )
+    minutes = models.TextField(_("minutes"), blank=True)
+    sign_in_code = models.CharField(
+        _("sign-in code"), max_length=6, default=new_sign_in_code, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("organised by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = SessionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("offline session")
+        verbose_name_plural = _("offline sessions")
+        ordering = ["-starts_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:session", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+
+    def sign_in_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        early = self.starts_at - datetime.timedelta(minutes=self.SIGN_IN_EARLY_MINUTES)
+        return early <= now <= self.ends_at
+
+    def expected_members(self):
+        return Member.objects.active().filter(unit__path__startswith=self.unit.path)
+
+
+class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        SONG = "song", _("Sing a song")
+        FILM = "film", _("Watch a short film")
+        READING = "reading", _("Read a classic")
+        STORY = "story", _("Tell a story of a good person")
+        COMMENTS = "comments", _("Comments and reflections")
+        GOOD_DEED = "good_deed", _("Send off a good deed")
+        OTHER = "other", _("Other")
+
+    # The usual order of a 道德讲堂: 唱一首歌、看一部短片、诵一段经典、讲一个故事、谈一番感悟、送一份吉祥.
+    ETHICS_HALL_TEMPLATE = [
+        Kind.SONG,
+        Kind.FILM,
+        Kind.READING,
+        Kind.STORY,
+        Kind.COMMENTS,
+        Kind.GOOD_DEED,
+    ]
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="agenda"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("part"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("what"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title or self.get_kind_display()
+
+
+class SessionPhoto(models.Model):
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(
+        _("photo"), upload_to="lessons/sessions/", validators=[images.validate_image]
+    )
+    renditions = models.JSONField(default=dict, editable=False)
+    caption = models.CharField(_("caption"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
+
+    def save(self, *args, **kwargs) -> None:
+        new_image = bool(self.image) and not getattr(self.image, "_committed", True)
+        if new_image:
+            clean = images.reencode(self.image)
+            self.image.save(clean.name, clean, save=False)
+        super().save(*args, **kwargs)
+        if new_image:
+            self.renditions = images.make_renditions(self.image.name, "lessons/renditions")
+            type(self).objects.filter(pk=self.pk).update(renditions=self.renditions)
+
+    @property
+    def srcset(self) -> str:
+        return images.srcset(self.renditions)
+
+    @property
+    def small(self) -> str:
+        return images.rendition_url(self.renditions, 360)
+
+
+class Attendance(models.Model):
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    signed_in_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["signed_in_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "member"], name="attendance_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.session}"
+
+
+class Reading(models.Model):
+    """Recommended reading: public accounts and sites shown beside the lessons."""
+
+    name = models.CharField(_("name"), max_length=80)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    url = models.URLField(_("link"))
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("shown"), default=True)
+
+    class Meta:
+        verbose_name = _("recommended reading")
+        verbose_name_plural = _("recommended reading")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name

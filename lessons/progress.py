@@ -1,0 +1,96 @@
+"""Study progress, computed by the database: each figure is a correlated subquery or an
+aggregate, so a page asks the same number of queries for ten members as for ten thousand."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from members.models import Member, OrgUnit
+
+from .models import PlanItem, StudyPlan, StudyRecord
+
+
+def count_of(queryset: QuerySet, group_by: str) -> Coalesce:
+    """COUNT(*) of a correlated queryset as an integer annotation (0 when empty).
+    `group_by` is the field the queryset is correlated on."""
+    subquery = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
+
+
+def percent(done: int, total: int) -> int:
+    """Whole per cent, rounded down so that 100 means everything is done."""
+    if not total:
+        return 0
+    return min(100, done * 100 // total)
+
+
+def plans_with_progress(plans: QuerySet[StudyPlan], user) -> QuerySet[StudyPlan]:
+    """Each plan with `lesson_total` and the user's `lesson_done`."""
+    done = StudyRecord.objects.filter(
+        user=user, completed_at__isnull=False, lesson__plan_items__plan=OuterRef("pk")
+    )
+    return plans.annotate(
+        lesson_total=count_of(PlanItem.objects.filter(plan=OuterRef("pk")), "plan"),
+        lesson_done=count_of(done, "user"),
+    )
+
+
+def members_with_progress(members: QuerySet[Member], lesson_ids: list[int]) -> QuerySet[Member]:
+    """Each member with `lesson_done`: how many of `lesson_ids` they have learned."""
+    done = StudyRecord.objects.filter(
+        user=OuterRef("user"), completed_at__isnull=False, lesson_id__in=lesson_ids
+    )
+    return members.annotate(lesson_done=count_of(done, "user"))
+
+
+def branches_with_progress(
+    plan: StudyPlan, branches: QuerySet[OrgUnit], lesson_ids: list[int]
+) -> QuerySet[OrgUnit]:
+    """Each branch with the plan's `member_count` there, the lessons learned by them
+    (`lesson_done`) and how many have finished every lesson (`finished_count`)."""
+    assigned = plan.assigned_members()
+    total = len(lesson_ids)
+    done = StudyRecord.objects.filter(
+        completed_at__isnull=False,
+        lesson_id__in=lesson_ids,
+        user__member__in=assigned,
+        user__member__unit=OuterRef("pk"),
+    )
+    finished = members_with_progress(assigned.filter(unit=OuterRef("pk")), lesson_ids).filter(
+        lesson_done__gte=max(total, 1)
+    )
+    return branches.annotate(
+        member_count=count_of(assigned.filter(unit=OuterRef("pk")), "unit"),
+        lesson_done=count_of(done, "user__member__unit"),
+        finished_count=count_of(finished, "unit"),
+    )
+
+
+def learned_days(user, limit: int = 400) -> list[datetime.date]:
+    """The distinct local days on which the user learned something, newest first."""
+    tz = timezone.get_current_timezone()
+    return list(
+        StudyRecord.objects.filter(user=user, completed_at__isnull=False)
+        .annotate(day=TruncDate("completed_at", tzinfo=tz))
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .distinct()[:limit]
+    )
+
+
+def streak(days: list[datetime.date], today: datetime.date) -> int:
+    """Consecutive days with a completion, ending today (or yesterday: today is not over)."""
+    if not days:
+        return 0
+    wanted = today if days[0] == today else today - datetime.timedelta(days=1)
+    count = 0
+    for day in days:
+        if day != wanted:
+            break
+        count += 1
+        wanted -= datetime.timedelta(days=1)
+    return count

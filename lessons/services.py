@@ -1,0 +1,162 @@
+"""What people do in the micro-classroom, each an atomic function named `<entity>_<action>`.
+
+Views call these; nothing here trusts that the caller checked visibility, so every function
+takes objects already fetched from a scoped queryset.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Member
+
+from .models import (
+    AgendaItem,
+    Attendance,
+    Lesson,
+    LessonLike,
+    PlanItem,
+    PlanMember,
+    Question,
+    Reflection,
+    ReflectionLike,
+    Session,
+    StudyPlan,
+    StudyRecord,
+)
+
+MAKEUP_DAYS = 14
+
+
+def study_record_open(*, user, lesson: Lesson) -> StudyRecord:
+    """The first opening is kept; later visits change nothing (no time counting)."""
+    record, _created = StudyRecord.objects.get_or_create(user=user, lesson=lesson)
+    return record
+
+
+@transaction.atomic
+def study_record_complete(*, user, lesson: Lesson, passed_check: bool = False) -> StudyRecord:
+    record, _created = StudyRecord.objects.select_for_update().get_or_create(
+        user=user, lesson=lesson
+    )
+    changed = []
+    if record.completed_at is None:
+        record.completed_at = timezone.now()
+        changed.append("completed_at")
+    if passed_check and not record.passed_check:
+        record.passed_check = True
+        changed.append("passed_check")
+    if changed:
+        record.save(update_fields=changed)
+    return record
+
+
+def lesson_check(*, user, lesson: Lesson, answers: dict[int, str]) -> list[Question]:
+    """Mark the short check. Returns the questions answered wrongly (or not at all); with
+    none wrong the lesson is learned. No points are kept."""
+    questions = list(lesson.questions.all())
+    wrong = [q for q in questions if answers.get(q.pk) != q.answer]
+    if questions and not wrong:
+        study_record_complete(user=user, lesson=lesson, passed_check=True)
+    return wrong
+
+
+def _toggle(model, **keys) -> bool:
+    """Like if not liked, unlike if liked; returns whether it is liked now."""
+    deleted, _rows = model.objects.filter(**keys).delete()
+    if deleted:
+        return False
+    try:
+        with transaction.atomic():
+            model.objects.create(**keys)
+    except IntegrityError:  # a double tap raced us; it is liked either way
+        pass
+    return True
+
+
+def lesson_like_toggle(*, user, lesson: Lesson) -> tuple[bool, int]:
+    liked = _toggle(LessonLike, user=user, lesson=lesson)
+    return liked, LessonLike.objects.filter(lesson=lesson).count()
+
+
+def reflection_like_toggle(*, user, reflection: Reflection) -> tuple[bool, int]:
+    liked = _toggle(ReflectionLike, user=user, reflection=reflection)
+    return liked, ReflectionLike.objects.filter(reflection=reflection).count()
+
+
+def reflection_create(*, user, lesson: Lesson, text: str) -> Reflection:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write something first.")})
+    reflection = Reflection(lesson=lesson, author=user, text=text)
+    reflection.full_clean()
+    reflection.save()
+    return reflection
+
+
+def session_sign_in(*, session: Session, member: Member, code: str, now=None) -> Attendance:
+    """Sign in with the code the organiser shows, during the session's window."""
+    now = now or timezone.now()
+    if not session.sign_in_open(now):
+        raise ValidationError(_("Sign-in is open only during the session."))
+    if (code or "").strip() != session.sign_in_code:
+        raise ValidationError({"code": _("The code is not right; ask the organiser.")})
+    if not member.unit.path.startswith(session.unit.path):
+        raise ValidationError(_("This session is not for your unit."))
+    attendance, _created = Attendance.objects.get_or_create(
+        session=session, member=member, defaults={"signed_in_at": now}
+    )
+    return attendance
+
+
+@transaction.atomic
+def session_apply_agenda_template(*, session: Session) -> int:
+    """Fill in the usual agenda of an ethics lecture hall after any items already there."""
+    start = session.agenda.count()
+    items = [
+        AgendaItem(session=session, order=start + index, kind=kind)
+        for index, kind in enumerate(AgendaItem.ETHICS_HALL_TEMPLATE, start=1)
+    ]
+    AgendaItem.objects.bulk_create(items)
+    return len(items)
+
+
+@transaction.atomic
+def session_assign_makeup(*, session: Session, by=None, today=None) -> StudyPlan | None:
+    """Give the members who did not sign in the session's lessons as a make-up plan.
+    Run again, it adds newcomers to the absentees and drops those who signed in late."""
+    lessons = list(session.lessons.order_by("pk"))
+    if not lessons:
+        return None
+    today = today or timezone.localdate()
+    plan = StudyPlan.objects.filter(session=session).first()
+    if plan is None:
+        plan = StudyPlan.objects.create(
+            title=_("Make-up: %(title)s") % {"title": session.title},
+            description=_("You missed %(title)s on %(date)s; study its lessons to make up.")
+            % {"title": session.title, "date": timezone.localtime(session.starts_at).date()},
+            unit=session.unit,
+            due_on=today + datetime.timedelta(days=MAKEUP_DAYS),
+            session=session,
+            created_by=by,
+        )
+        PlanItem.objects.bulk_create(
+            PlanItem(plan=plan, lesson=lesson, order=index)
+            for index, lesson in enumerate(lessons, start=1)
+        )
+    absent = set(
+        session.expected_members()
+        .exclude(attendances__session=session)
+        .values_list("pk", flat=True)
+    )
+    current = set(PlanMember.objects.filter(plan=plan).values_list("member_id", flat=True))
+    PlanMember.objects.filter(plan=plan, member_id__in=current - absent).delete()
+    PlanMember.objects.bulk_create(
+        PlanMember(plan=plan, member_id=pk) for pk in sorted(absent - current)
+    )
+    return plan

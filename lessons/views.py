@@ -1,0 +1,503 @@
+"""Pages of the micro-classroom: lessons, my study, study plans and offline sessions.
+
+Every object is fetched from a scoped queryset (`Lesson.objects.visible_to(access)`, the
+plans and sessions of a person), so one outside a person's audience or scope is a 404.
+Views are thin: they parse, call `services`, and render; figures come from `progress`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from members.models import Member, OrgUnit
+from members.scoping import Access, access_for
+
+from . import progress, services
+from .export import progress_workbook
+from .forms import CheckForm, LessonFilterForm, ReflectionForm, SignInForm
+from .models import (
+    Attendance,
+    Lesson,
+    LessonLike,
+    Reading,
+    Reflection,
+    ReflectionLike,
+    Session,
+    StudyPlan,
+    StudyRecord,
+)
+
+LESSONS_PER_PAGE = 20
+REFLECTIONS_SHOWN = 50
+RECORDS_PER_PAGE = 30
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _visible_lessons(access: Access):
+    return Lesson.objects.visible_to(access)
+
+
+def _learned(user):
+    return Exists(
+        StudyRecord.objects.filter(user=user, lesson=OuterRef("pk"), completed_at__isnull=False)
+    )
+
+
+# --- lessons ----------------------------------------------------------------------------------
+def lesson_list(request):
+    access = access_for(request.user)
+    form = LessonFilterForm(request.GET or None)
+    lessons = (
+        _visible_lessons(access)
+        .select_related("series")
+        .annotate(learned=_learned(request.user))
+        .order_by("-publish_at", "-pk")
+    )
+    if form.is_valid():
+        lessons = form.filter(lessons)
+    page = Paginator(lessons, LESSONS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "lessons/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "readings": Reading.objects.filter(is_active=True)[:12],
+        },
+    )
+
+
+def _detail_context(request, access: Access, lesson: Lesson, **extra) -> dict:
+    user = request.user
+    record = services.study_record_open(user=user, lesson=lesson)
+    can_moderate = Lesson.objects.managed_by(access).filter(pk=lesson.pk).exists()
+    reflections = (
+        Reflection.objects.filter(lesson=lesson)
+        .select_related("author__member")
+        .annotate(
+            like_count=progress.count_of(
+                ReflectionLike.objects.filter(reflection=OuterRef("pk")), "reflection"
+            ),
+            liked=Exists(ReflectionLike.objects.filter(reflection=OuterRef("pk"), user=user)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    if not can_moderate:
+        reflections = reflections.filter(Q(is_hidden=False) | Q(author=user))
+    questions = list(lesson.questions.all())
+    context = {
+        "lesson": lesson,
+        "record": record,
+        "learned_count": StudyRecord.objects.filter(
+            lesson=lesson, completed_at__isnull=False
+        ).count(),
+        "like_count": LessonLike.objects.filter(lesson=lesson).count(),
+        "liked": LessonLike.objects.filter(lesson=lesson, user=user).exists(),
+        "reflections": list(reflections[:REFLECTIONS_SHOWN]),
+        "can_moderate": can_moderate,
+        "reflection_form": ReflectionForm(),
+        "check_form": CheckForm(questions=questions) if questions else None,
+        "attachments": list(lesson.attachments.all()),
+        "tags": list(lesson.tags.all()),
+    }
+    context.update(extra)
+    return context
+
+
+def lesson_detail(request, pk: int):
+    access = access_for(request.user)
+    lesson = get_object_or_404(_visible_lessons(access).select_related("series"), pk=pk)
+    return render(request, "lessons/detail.html", _detail_context(request, access, lesson))
+
+
+@require_POST
+def lesson_learned(request, pk: int):
+    access = access_for(request.user)
+    lesson = get_object_or_404(_visible_lessons(access), pk=pk)
+    if lesson.questions.exists():
+        messages.warning(request, _("Answer the short check to mark this lesson learned."))
+    else:
+        services.study_record_complete(user=request.user, lesson=lesson)
+        messages.success(request, _("Marked as learned."))
+    return redirect(lesson)
+
+
+@require_POST
+def lesson_check(request, pk: int):
+    access = access_for(request.user)
+    lesson = get_object_or_404(_visible_lessons(access), pk=pk)
+    questions = list(lesson.questions.all())
+    if not questions:
+        raise Http404
+    form = CheckForm(request.POST, questions=questions)
+    form.is_valid()  # every answer is optional: an empty one simply counts as wrong
+    wrong = services.lesson_check(user=request.user, lesson=lesson, answers=form.answers())
+    if wrong:
+        numbers = ", ".join(str(questions.index(q) + 1) for q in wrong)
+        messages.error(
+            request,
+            _("Not quite: question %(numbers)s was not right. Read the lesson again and retry.")
+            % {"numbers": numbers},
+        )
+    else:
+        messages.success(request, _("All answers right: the lesson is marked as learned."))
+    return redirect(lesson)
+
+
+@require_POST
+def lesson_like(request, pk: int):
+    access = access_for(request.user)
+    lesson = get_object_or_404(_visible_lessons(access), pk=pk)
+    liked, count = services.lesson_like_toggle(user=request.user, lesson=lesson)
+    if _wants_json(request):
+        return JsonResponse({"liked": liked, "count": count})
+    return redirect(lesson.get_absolute_url() + "#like")
+
+
+@require_POST
+def reflection_create(request, pk: int):
+    access = access_for(request.user)
+    lesson = get_object_or_404(_visible_lessons(access).select_related("series"), pk=pk)
+    form = ReflectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reflection_create(
+                user=request.user, lesson=lesson, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you: your reflection is published."))
+            return redirect(lesson.get_absolute_url() + "#reflections")
+    context = _detail_context(request, access, lesson, reflection_form=form)
+    return render(request, "lessons/detail.html", context, status=400)
+
+
+def _visible_reflections(access: Access, user):
+    managed = Lesson.objects.managed_by(access).values("pk")
+    return Reflection.objects.filter(lesson__in=_visible_lessons(access)).filter(
+        Q(is_hidden=False) | Q(author=user) | Q(lesson__in=managed)
+    )
+
+
+@require_POST
+def reflection_like(request, pk: int):
+    access = access_for(request.user)
+    reflection = get_object_or_404(
+        _visible_reflections(access, request.user).select_related("lesson"), pk=pk
+    )
+    liked, count = services.reflection_like_toggle(user=request.user, reflection=reflection)
+    if _wants_json(request):
+        return JsonResponse({"liked": liked, "count": count})
+    return redirect(reflection.lesson.get_absolute_url() + f"#reflection-{reflection.pk}")
+
+
+@require_POST
+def reflection_hide(request, pk: int):
+    """Organisers hide a reflection (it is kept) or show it again."""
+    access = access_for(request.user)
+    reflection = get_object_or_404(
+        Reflection.objects.filter(lesson__in=Lesson.objects.managed_by(access)).select_related(
+            "lesson"
+        ),
+        pk=pk,
+    )
+    if reflection.is_hidden:
+        reflection.unhide(by=request.user)
+        messages.success(request, _("The reflection is shown again."))
+    else:
+        reflection.hide(by=request.user)
+        messages.success(request, _("The reflection is hidden. It is kept and can be shown again."))
+    return redirect(reflection.lesson.get_absolute_url() + f"#reflection-{reflection.pk}")
+
+
+# --- my study ---------------------------------------------------------------------------------
+def my_study(request):
+    records = (
+        StudyRecord.objects.filter(user=request.user, completed_at__isnull=False)
+        .select_related("lesson__series")
+        .order_by("-completed_at")
+    )
+    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    days = progress.learned_days(request.user)
+    return render(
+        request,
+        "lessons/my_study.html",
+        {
+            "page": page,
+            "streak": progress.streak(days, today),
+            "learned_total": page.paginator.count,
+            "active_days": len(days),
+        },
+    )
+
+
+# --- study plans ------------------------------------------------------------------------------
+def _plans_for(access: Access):
+    return StudyPlan.objects.for_member(access.member) | StudyPlan.objects.followed_by(access)
+
+
+def plan_list(request):
+    access = access_for(request.user)
+    mine = list(
+        progress.plans_with_progress(StudyPlan.objects.for_member(access.member), request.user)
+        .select_related("session")
+        .order_by("due_on", "pk")
+    )
+    for plan in mine:
+        plan.percent = progress.percent(plan.lesson_done, plan.lesson_total)
+    followed = []
+    if access.is_officer:
+        followed = list(
+            StudyPlan.objects.followed_by(access)
+            .select_related("unit")
+            .order_by("-due_on", "pk")[:50]
+        )
+    return render(
+        request,
+        "lessons/plans.html",
+        {"plans": mine, "followed": followed, "today": timezone.localdate()},
+    )
+
+
+def plan_detail(request, pk: int):
+    access = access_for(request.user)
+    plan = get_object_or_404(_plans_for(access).distinct().select_related("session"), pk=pk)
+    items = list(
+        plan.items.select_related("lesson__series").annotate(
+            learned=Exists(
+                StudyRecord.objects.filter(
+                    user=request.user, lesson=OuterRef("lesson"), completed_at__isnull=False
+                )
+            )
+        )
+    )
+    done = sum(1 for item in items if item.learned)
+    return render(
+        request,
+        "lessons/plan_detail.html",
+        {
+            "plan": plan,
+            "items": items,
+            "done": done,
+            "percent": progress.percent(done, len(items)),
+            "is_mine": StudyPlan.objects.for_member(access.member).filter(pk=plan.pk).exists(),
+            "can_follow": access.is_officer
+            and StudyPlan.objects.followed_by(access).filter(pk=plan.pk).exists(),
+        },
+    )
+
+
+def _progress_data(access: Access, plan: StudyPlan, branch_id: str | None) -> dict:
+    lesson_ids = list(plan.items.values_list("lesson_id", flat=True))
+    total = len(lesson_ids)
+    branches_in_scope = access.managed_units().filter(kind=OrgUnit.Kind.BRANCH)
+    branch_rows = []
+    if access.is_organiser:
+        branch_rows = list(
+            progress.branches_with_progress(
+                plan,
+                access.organised_units().filter(kind=OrgUnit.Kind.BRANCH),
+                lesson_ids,
+            )
+            .filter(member_count__gt=0)
+            .order_by("path")
+        )
+        for row in branch_rows:
+            row.rate = progress.percent(row.lesson_done, row.member_count * total)
+    branch = None
+    if branch_id and branch_id.isdigit():
+        branch = get_object_or_404(branches_in_scope, pk=int(branch_id))
+    elif not access.is_organiser:
+        branch = branches_in_scope.order_by("path").first()
+    member_rows = []
+    if branch is not None:
+        member_rows = list(
+            progress.members_with_progress(
+                plan.assigned_members().filter(unit=branch), lesson_ids
+            ).order_by("name", "pk")
+        )
+        for row in member_rows:
+            row.percent = progress.percent(row.lesson_done, total)
+    return {
+        "plan": plan,
+        "total": total,
+        "branch_rows": branch_rows,
+        "branch": branch,
+        "member_rows": member_rows,
+        "other_branches": list(branches_in_scope.order_by("path")[:200])
+        if not access.is_organiser
+        else [],
+    }
+
+
+def plan_progress(request, pk: int):
+    """Branch officers: per-member progress of their branch. Organisers: every branch's
+    completion rate in their scope, and any branch's members on request."""
+    access = access_for(request.user)
+    if not access.is_officer:
+        raise Http404
+    plan = get_object_or_404(StudyPlan.objects.followed_by(access), pk=pk)
+    context = _progress_data(access, plan, request.GET.get("branch"))
+    return render(request, "lessons/plan_progress.html", context)
+
+
+def plan_export(request, pk: int):
+    access = access_for(request.user)
+    if not access.is_organiser:
+        raise Http404
+    plan = get_object_or_404(StudyPlan.objects.followed_by(access), pk=pk)
+    lesson_ids = list(plan.items.values_list("lesson_id", flat=True))
+    branches = list(
+        progress.branches_with_progress(
+            plan, access.organised_units().filter(kind=OrgUnit.Kind.BRANCH), lesson_ids
+        )
+        .filter(member_count__gt=0)
+        .order_by("path")
+    )
+    members = list(
+        progress.members_with_progress(
+            plan.assigned_members().filter(
+                unit__in=access.organised_units().filter(kind=OrgUnit.Kind.BRANCH)
+            ),
+            lesson_ids,
+        )
+        .select_related("unit")
+        .order_by("unit__path", "name", "pk")
+    )
+    content = progress_workbook(plan, len(lesson_ids), branches, members)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="study-plan-{plan.pk}.xlsx"'
+    return response
+
+
+# --- offline sessions -------------------------------------------------------------------------
+def session_list(request):
+    access = access_for(request.user)
+    sessions = (
+        Session.objects.visible_to(access)
+        .select_related("unit")
+        .annotate(
+            attended=progress.count_of(Attendance.objects.filter(session=OuterRef("pk")), "session")
+        )
+        .order_by("-starts_at", "-pk")
+    )
+    page = Paginator(sessions, LESSONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "lessons/sessions.html", {"page": page, "query": ""})
+
+
+def _session_context(request, access: Access, session: Session, **extra) -> dict:
+    member: Member | None = access.member
+    expected = bool(
+        member is not None and member.is_active and member.unit.path.startswith(session.unit.path)
+    )
+    attendance = (
+        Attendance.objects.filter(session=session, member=member).first() if expected else None
+    )
+    manages = Session.objects.managed_by(access).filter(pk=session.pk).exists()
+    branch_rows = []
+    if manages:
+        expected_members = session.expected_members()
+        branch_rows = list(
+            access.managed_units()
+            .filter(kind=OrgUnit.Kind.BRANCH, path__startswith=session.unit.path)
+            .annotate(
+                member_count=progress.count_of(
+                    expected_members.filter(unit=OuterRef("pk")), "unit"
+                ),
+                attended=progress.count_of(
+                    Attendance.objects.filter(session=session, member__unit=OuterRef("pk")),
+                    "member__unit",
+                ),
+            )
+            .filter(member_count__gt=0)
+            .order_by("path")
+        )
+        for row in branch_rows:
+            row.percent = progress.percent(row.attended, row.member_count)
+    context = {
+        "session": session,
+        "expected": expected,
+        "attendance": attendance,
+        "sign_in_open": session.sign_in_open(),
+        "sign_in_form": SignInForm(),
+        "manages": manages,
+        "branch_rows": branch_rows,
+        "lessons": list(session.lessons.visible_to(access).select_related("series")),
+        "agenda": list(session.agenda.all()),
+        "photos": list(session.photos.all()),
+        "makeup_plan": StudyPlan.objects.filter(session=session).first() if manages else None,
+    }
+    context.update(extra)
+    return context
+
+
+def session_detail(request, pk: int):
+    access = access_for(request.user)
+    session = get_object_or_404(Session.objects.visible_to(access).select_related("unit"), pk=pk)
+    return render(
+        request, "lessons/session_detail.html", _session_context(request, access, session)
+    )
+
+
+@require_POST
+def session_sign_in(request, pk: int):
+    access = access_for(request.user)
+    session = get_object_or_404(Session.objects.visible_to(access).select_related("unit"), pk=pk)
+    form = SignInForm(request.POST)
+    if form.is_valid() and access.member is not None:
+        try:
+            services.session_sign_in(
+                session=session, member=access.member, code=form.cleaned_data["code"]
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    for e in errors:
+                        form.add_error(field if field in form.fields else None, e)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("You are signed in. Welcome!"))
+            return redirect(session)
+    elif access.member is None:
+        form.add_error(None, _("Only members sign in to sessions."))
+    context = _session_context(request, access, session, sign_in_form=form)
+    return render(request, "lessons/session_detail.html", context, status=400)
+
+
+@require_POST
+def session_makeup(request, pk: int):
+    access = access_for(request.user)
+    if not access.is_organiser:
+        raise Http404
+    session = get_object_or_404(Session.objects.managed_by(access), pk=pk)
+    plan = services.session_assign_makeup(session=session, by=request.user)
+    if plan is None:
+        messages.warning(request, _("The session has no lessons to make up."))
+    else:
+        count = plan.members.count()
+        messages.success(
+            request,
+            _("Make-up plan ready for %(count)s absent members.") % {"count": count},
+        )
+    return redirect(reverse("lessons:session", args=[session.pk]))
