@@ -23,7 +23,7 @@ run: install
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -rfEs $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

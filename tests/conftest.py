@@ -154,13 +154,18 @@ def client_for(org):
     return make
 
 
+# How many browser tests were skipped for want of a Chromium, for the summary at the end.
+BROWSER_TESTS_SKIPPED = pytest.StashKey[int]()
+
+
 def chromium_path() -> str | None:
-    for candidate in (
-        os.environ.get("CHROMIUM"),
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        shutil.which("chromium"),
-    ):
+    """The Chromium to test with: $CHROMIUM when set (a path; anything else means none),
+    otherwise Debian's."""
+    if os.environ.get("CHROMIUM"):
+        candidates = (os.environ["CHROMIUM"],)
+    else:
+        candidates = ("/usr/bin/chromium", "/usr/bin/chromium-browser", shutil.which("chromium"))
+    for candidate in candidates:
         if candidate and os.path.exists(candidate):
             return candidate
     return None
@@ -178,9 +183,24 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(
         reason="no Chromium found: browser tests skipped (apt-get install chromium)"
     )
+    skipped = 0
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+            skipped += 1
+    config.stash[BROWSER_TESTS_SKIPPED] = skipped
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Repeat it at the end, where a reader of `make test` looks: skipped is not passed."""
+    skipped = config.stash.get(BROWSER_TESTS_SKIPPED, 0)
+    if skipped:
+        terminalreporter.write_line(
+            f"BROWSER TESTS SKIPPED: {skipped} browser test(s) did not run because no Chromium "
+            "was found (apt-get install chromium, or set CHROMIUM=/path/to/chromium).",
+            yellow=True,
+            bold=True,
+        )
 
 
 def pytest_report_header(config):
