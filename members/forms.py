@@ -12,7 +12,9 @@ from .scoping import Access
 
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=50)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("All units")
+    )
     stage = forms.ChoiceField(
         label=_("Stage"), choices=[("", _("All stages")), *Member.Stage.choices], required=False
     )

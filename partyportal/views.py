@@ -6,7 +6,9 @@ from importlib import import_module
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
@@ -49,4 +51,5 @@ def page_not_found(request, exception=None):
 
 @login_not_required
 def server_error(request):
-    return render(request, "500.html", status=500)
+    # No request context: its processors query the database, which may be what failed.
+    return HttpResponseServerError(loader.render_to_string("500.html"))

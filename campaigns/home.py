@@ -1,0 +1,120 @@
+"""The appraisals on the home page and on the organisation's pages.
+
+`panels` gives the home page the latest banner holders, recent model stories and, for a
+scorer, the campaigns waiting for their scores. `member_section` and `unit_section` are
+registered in members.hooks (see CampaignsConfig.ready) and show a member's or a branch's
+banners and stories on their pages.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q
+
+from members.scoping import Access
+
+from . import permissions
+from .models import Campaign, Result, ScoreSheet, Story
+from .results import streaks
+
+HOME_STORIES = 3
+
+
+def panels(request, access: Access) -> list[dict]:
+    if not access.is_authenticated:
+        return []
+    holders = Prefetch(
+        "results",
+        queryset=Result.objects.filter(is_banner_holder=True).order_by("rank", "subject_name"),
+        to_attr="holder_list",
+    )
+    latest = []
+    for kind in Campaign.Kind.values:
+        campaign = (
+            Campaign.objects.visible_to(access)
+            .published()
+            .filter(kind=kind)
+            .order_by("-year", "-quarter")
+            .prefetch_related(holders)
+            .first()
+        )
+        if campaign is not None:
+            latest.append(campaign)
+    stories = list(
+        Story.objects.published()
+        .select_related("member")
+        .annotate(like_count=Count("likes"))
+        .order_by("-published_at", "-pk")[:HOME_STORIES]
+    )
+    to_score = []
+    if access.is_officer:
+        to_score = list(
+            permissions.sheets_for(access)
+            .filter(campaign__status=Campaign.Status.SCORING)
+            .values("campaign_id", "campaign__title")
+            .annotate(
+                total=Count("pk"),
+                done=Count("pk", filter=Q(status=ScoreSheet.Status.SUBMITTED)),
+            )
+            .order_by("campaign_id")
+        )
+    if not (latest or stories or to_score):
+        return []
+    return [
+        {
+            "template": "campaigns/_home.html",
+            "latest": latest,
+            "stories": stories,
+            "to_score": to_score,
+        }
+    ]
+
+
+def _streak(banners: list[Result]) -> int:
+    """Quarters in a row up to the latest banner."""
+    if not banners:
+        return 0
+    holdings = [
+        (r.campaign.order_key, (r.campaign.scope_id, r.campaign.kind), "s", True) for r in banners
+    ]
+    counted = streaks(holdings)
+    latest = max(banners, key=lambda r: r.campaign.order_key)
+    return counted[
+        (latest.campaign.order_key, ((latest.campaign.scope_id, latest.campaign.kind), "s"))
+    ]
+
+
+def _published_banners(**filters) -> list[Result]:
+    return list(
+        Result.objects.filter(
+            is_banner_holder=True, campaign__status=Campaign.Status.PUBLISHED, **filters
+        )
+        .select_related("campaign")
+        .order_by("-campaign__year", "-campaign__quarter")
+    )
+
+
+def member_section(request, access: Access, member) -> dict | None:
+    """A member's banners and published stories, on their profile."""
+    banners = _published_banners(member=member)
+    stories = list(Story.objects.published().filter(member=member).order_by("-published_at"))
+    if not (banners or stories):
+        return None
+    return {
+        "template": "campaigns/_banner_history.html",
+        "banners": banners,
+        "streak": _streak(banners),
+        "stories": stories,
+    }
+
+
+def unit_section(request, access: Access, unit) -> dict | None:
+    """A branch's own banners (流动红旗党支部), on the unit's page."""
+    banners = _published_banners(member__isnull=True, unit=unit)
+    if not banners:
+        return None
+    return {
+        "template": "campaigns/_banner_history.html",
+        "banners": banners,
+        "streak": _streak(banners),
+        "stories": [],
+    }

@@ -1,0 +1,478 @@
+"""The quarterly red-banner appraisals (流动红旗): campaigns, criteria, score sheets, results.
+
+A `Campaign` is one quarter's appraisal of one kind under one committee: its branches
+(流动红旗党支部) or its members (党员流动红旗). Opening it makes one `ScoreSheet` per subject;
+scorers enter a `Score` per criterion and bonus/deduction `Adjustment` lines; publishing it
+computes `Result` rows (totals and ranks by the database) and marks the banner holders.
+`Story` is a model story (身边好人/凡人善举/先进典型) nominated by anyone.
+
+State changes and multi-row writes live in `campaigns.services`; who may open or change a
+sheet is decided in `campaigns.permissions` on top of `members.scoping`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from members.models import Member, OrgUnit
+
+QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+POINTS = {"max_digits": 6, "decimal_places": 1}
+
+
+class CampaignQuerySet(models.QuerySet):
+    def published(self) -> CampaignQuerySet:
+        return self.filter(status=Campaign.Status.PUBLISHED)
+
+    def visible_to(self, access) -> CampaignQuerySet:
+        """Campaigns a person may open on the site.
+
+        Published campaigns whose committee covers the person's branch or a unit they keep;
+        staff who are not members see every published campaign (results are notice-board
+        material for the whole company). Organisers also see their committees' unpublished
+        campaigns, to preview the results before publishing.
+        """
+        if access.is_superuser:
+            return self.all()
+        units = list(access.managed_units_list)
+        if access.member is not None:
+            units.append(access.member.unit)
+        published = Q(status=Campaign.Status.PUBLISHED)
+        if units:
+            # A campaign's scope covers a unit when the unit's path starts with the scope's
+            # path: collect every ancestor path of the person's units.
+            paths = set()
+            for unit in units:
+                parts = [p for p in unit.path.split(".") if p]
+                for i in range(1, len(parts) + 1):
+                    paths.add(".".join(parts[:i]) + ".")
+            covers = Q(scope__path__in=paths)
+            for unit in access.managed_units_list:
+                covers |= Q(scope__path__startswith=unit.path)
+            published &= covers
+        elif access.is_authenticated:
+            pass
+        else:
+            return self.none()
+        previews = Q(pk__in=[])
+        for unit in access.organiser_units:
+            previews |= Q(scope__path__startswith=unit.path)
+        return self.filter(published | previews)
+
+
+class Campaign(models.Model):
+    class Kind(models.TextChoices):
+        BRANCHES = "branches", _("Red-banner branch")
+        MEMBERS = "members", _("Red-banner member")
+
+    class Quarter(models.IntegerChoices):
+        Q1 = 1, _("First quarter")
+        Q2 = 2, _("Second quarter")
+        Q3 = 3, _("Third quarter")
+        Q4 = 4, _("Fourth quarter")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCORING = "scoring", _("Scoring")
+        REVIEW = "review", _("Review")
+        PUBLISHED = "published", _("Published")
+
+    class AwardRule(models.TextChoices):
+        OVERALL = "overall", _("Top N overall")
+        PER_BRANCH = "per_branch", _("Top N in each branch")
+
+    scope = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("committee"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        limit_choices_to=~Q(kind=OrgUnit.Kind.BRANCH),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), choices=Quarter.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(
+        _("title"),
+        max_length=100,
+        blank=True,
+        help_text=_("Left empty, it is made from the year, quarter and kind."),
+    )
+    opens_on = models.DateField(_("scoring opens on"), null=True, blank=True)
+    closes_on = models.DateField(_("scoring closes on"), null=True, blank=True)
+    banners = models.PositiveSmallIntegerField(
+        _("banners awarded"), default=1, validators=[MinValueValidator(1)]
+    )
+    award_rule = models.CharField(
+        _("award rule"), max_length=20, choices=AwardRule.choices, default=AwardRule.OVERALL
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = CampaignQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-year", "-quarter", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "year", "quarter", "kind"], name="campaign_one_per_quarter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.make_title()
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.title:
+            self.title = self.make_title()
+        super().save(*args, **kwargs)
+
+    def make_title(self) -> str:
+        # The appraisal's official name, as printed on the banner and the notice: it is data
+        # (kept in Chinese whatever the reader's language), not an interface string.
+        what = "流动红旗党支部" if self.kind == self.Kind.BRANCHES else "党员流动红旗"
+        return f"{self.year}年第{QUARTER_NAMES.get(self.quarter, self.quarter)}季度{what}评比"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def window_open(self, day) -> bool:
+        """Whether `day` falls in the scoring window (an open end is no limit)."""
+        return (self.opens_on is None or self.opens_on <= day) and (
+            self.closes_on is None or day <= self.closes_on
+        )
+
+    @property
+    def for_members(self) -> bool:
+        return self.kind == self.Kind.MEMBERS
+
+    @property
+    def order_key(self) -> int:
+        return self.year * 4 + self.quarter - 1
+
+    def previous(self) -> Campaign | None:
+        """The same committee's campaign of this kind in the quarter before."""
+        year, quarter = (self.year, self.quarter - 1) if self.quarter > 1 else (self.year - 1, 4)
+        return (
+            type(self)
+            .objects.filter(scope_id=self.scope_id, kind=self.kind, year=year, quarter=quarter)
+            .first()
+        )
+
+
+class Criterion(models.Model):
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="criteria"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    max_points = models.DecimalField(
+        _("maximum points"), **POINTS, validators=[MinValueValidator(Decimal("0.5"))]
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["campaign", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScoreSheet(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        LOCKED = "locked", _("Locked")
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="sheets"
+    )
+    # The branch: the subject of a branches' sheet, the member's branch on a members' sheet
+    # (kept so that a sheet is scoped by one indexed join whatever its kind).
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="score_sheets"
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="score_sheets",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    return_comment = models.TextField(_("comment when returned"), blank=True)
+    scorer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last scored by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("score sheet")
+        verbose_name_plural = _("score sheets")
+        ordering = ["campaign", "unit__path", "member__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit"],
+                condition=Q(member__isnull=True),
+                name="sheet_one_per_branch",
+            ),
+            models.UniqueConstraint(fields=["campaign", "member"], name="sheet_one_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} · {self.campaign}"
+
+    @property
+    def subject_name(self) -> str:
+        return self.member.name if self.member_id else self.unit.name
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.LOCKED
+
+
+class Score(models.Model):
+    sheet = models.ForeignKey(
+        ScoreSheet, verbose_name=_("score sheet"), on_delete=models.CASCADE, related_name="scores"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="scores"
+    )
+    # The branches' kind: the branch's own figure, then the committee's, which counts.
+    self_points = models.DecimalField(_("branch's own score"), **POINTS, null=True, blank=True)
+    points = models.DecimalField(_("points"), **POINTS, null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    evidence = models.FileField(
+        _("evidence"),
+        upload_to="campaigns/evidence/%Y/",
+        blank=True,
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "pdf"])],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "criterion"], name="score_one_per_criterion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.points}"
+
+
+class Adjustment(models.Model):
+    class Kind(models.TextChoices):
+        BONUS = "bonus", _("Bonus")
+        DEDUCTION = "deduction", _("Deduction")
+
+    sheet = models.ForeignKey(
+        ScoreSheet,
+        verbose_name=_("score sheet"),
+        on_delete=models.CASCADE,
+        related_name="adjustments",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    points = models.DecimalField(_("points"), **POINTS)
+    reason = models.CharField(_("reason"), max_length=300)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bonus or deduction")
+        verbose_name_plural = _("bonuses and deductions")
+        ordering = ["sheet", "pk"]
+
+    def __str__(self) -> str:
+        sign = "+" if self.kind == self.Kind.BONUS else "−"
+        return f"{sign}{self.points} {self.reason}"
+
+    @property
+    def signed_points(self) -> Decimal:
+        return self.points if self.kind == self.Kind.BONUS else -self.points
+
+
+class Result(models.Model):
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="results"
+    )
+    sheet = models.OneToOneField(
+        ScoreSheet, verbose_name=_("score sheet"), on_delete=models.CASCADE, related_name="result"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="results",
+    )
+    subject_name = models.CharField(_("subject"), max_length=100)
+    total = models.DecimalField(_("total"), **POINTS)
+    first_points = models.DecimalField(_("first criterion"), **POINTS)
+    rank = models.PositiveIntegerField(_("rank"))
+    branch_rank = models.PositiveIntegerField(_("rank in branch"))
+    is_banner_holder = models.BooleanField(_("banner holder"), default=False)
+    manual_award = models.BooleanField(_("awarded by hand"), default=False)
+    award_reason = models.CharField(_("reason for the award"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        ordering = ["campaign", "rank", "subject_name", "pk"]
+        indexes = [models.Index(fields=["campaign", "is_banner_holder"])]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.subject_name} ({self.total})"
+
+
+class Correction(models.Model):
+    """A change to a published result: by an organiser, with a written reason, shown on the
+    results page."""
+
+    result = models.ForeignKey(
+        Result, verbose_name=_("result"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="+"
+    )
+    old_points = models.DecimalField(_("points before"), **POINTS, null=True)
+    new_points = models.DecimalField(_("points after"), **POINTS)
+    old_total = models.DecimalField(_("total before"), **POINTS)
+    new_total = models.DecimalField(_("total after"), **POINTS)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        ordering = ["result", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.old_points} → {self.new_points}"
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self) -> StoryQuerySet:
+        return self.filter(status=Story.Status.PUBLISHED)
+
+
+class Story(models.Model):
+    """A model story (身边好人/凡人善举/先进典型) about a colleague, nominated by anyone."""
+
+    class Category(models.TextChoices):
+        GOOD_PERSON = "good_person", _("Good person next door")
+        GOOD_DEED = "good_deed", _("Ordinary good deed")
+        EXEMPLAR = "exemplar", _("Model worker")
+
+    class Status(models.TextChoices):
+        NOMINATED = "nominated", _("Nominated")
+        PUBLISHED = "published", _("Published")
+        DECLINED = "declined", _("Declined")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("about"), on_delete=models.PROTECT, related_name="stories"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("story"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOMINATED
+    )
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("nominated by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("nominated at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    objects = StoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("model story")
+        verbose_name_plural = _("model stories")
+        ordering = ["-published_at", "-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StoryPhoto(models.Model):
+    story = models.ForeignKey(
+        Story, verbose_name=_("story"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("photo"), upload_to="campaigns/stories/%Y/")
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["story", "pk"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class StoryLike(models.Model):
+    story = models.ForeignKey(
+        Story, verbose_name=_("story"), on_delete=models.CASCADE, related_name="likes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("liked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
+        constraints = [models.UniqueConstraint(fields=["story", "user"], name="story_like_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ♥ {self.story}"

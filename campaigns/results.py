@@ -1,0 +1,196 @@
+"""Reading results: the ranking table, its SVG bar chart, the XLSX export and the banner wall.
+
+All of it reads `Result` rows (written by `services.results_compute`), so the page, the print
+page and the spreadsheet show the same totals. Each reader takes a fixed number of queries
+whatever the number of subjects.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .models import Adjustment, Campaign, Correction, Result, Score, Story
+
+CHART_ROWS = 20  # the chart shows the top of the ranking; the table shows everyone
+CHART_WIDTH = 420
+CHART_LABEL = 120
+CHART_VALUE = 56
+CHART_BAR = 22
+CHART_GAP = 8
+
+
+def results_table(campaign: Campaign) -> dict:
+    criteria = list(campaign.criteria.all())
+    results = list(
+        campaign.results.select_related("unit", "member").order_by("rank", "subject_name", "pk")
+    )
+    points: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
+    for sheet_id, criterion_id, value in Score.objects.filter(sheet__campaign=campaign).values_list(
+        "sheet_id", "criterion_id", "points"
+    ):
+        points[sheet_id][criterion_id] = value
+    adjustments: dict[int, Decimal] = defaultdict(Decimal)
+    for sheet_id, kind, value in Adjustment.objects.filter(sheet__campaign=campaign).values_list(
+        "sheet_id", "kind", "points"
+    ):
+        adjustments[sheet_id] += value if kind == Adjustment.Kind.BONUS else -value
+    corrections: dict[int, list[Correction]] = defaultdict(list)
+    for correction in Correction.objects.filter(result__campaign=campaign).select_related(
+        "criterion"
+    ):
+        corrections[correction.result_id].append(correction)
+    holders = [r.member_id for r in results if r.is_banner_holder and r.member_id]
+    stories: dict[int, Story] = {}
+    for story in Story.objects.published().filter(member_id__in=holders).order_by("published_at"):
+        stories[story.member_id] = story  # the latest one wins
+    rows = []
+    for result in results:
+        sheet_points = points.get(result.sheet_id, {})
+        rows.append(
+            {
+                "result": result,
+                "points": [sheet_points.get(c.pk) for c in criteria],
+                "adjustment": adjustments.get(result.sheet_id, Decimal("0")),
+                "corrections": corrections.get(result.pk, []),
+                "story": stories.get(result.member_id) if result.member_id else None,
+            }
+        )
+    return {
+        "criteria": criteria,
+        "rows": rows,
+        "chart": chart(results[:CHART_ROWS]),
+        "holders": [r for r in results if r.is_banner_holder],
+        "any_corrections": bool(corrections),
+    }
+
+
+def chart(results: list[Result]) -> dict:
+    """Geometry of a horizontal bar chart drawn as SVG by the template: bar widths scale to
+    the highest total; numbers are written beside the bars."""
+    top = max((r.total for r in results), default=Decimal("0"))
+    span = CHART_WIDTH - CHART_LABEL - CHART_VALUE
+    bars = []
+    for index, result in enumerate(results):
+        y = index * (CHART_BAR + CHART_GAP)
+        width = max(round(float(result.total / top) * span), 0) if top > 0 else 0
+        bars.append(
+            {
+                "y": y,
+                "text_y": y + CHART_BAR // 2 + 5,
+                "width": max(width, 1 if result.total > 0 else 0),
+                "value_x": CHART_LABEL + max(width, 0) + 6,
+                "label": result.subject_name if result.member_id else result.unit.label,
+                "total": result.total,
+                "holder": result.is_banner_holder,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": max(len(bars) * (CHART_BAR + CHART_GAP) - CHART_GAP, 0),
+        "label_x": CHART_LABEL - 6,
+        "bar_x": CHART_LABEL,
+        "bar_height": CHART_BAR,
+    }
+
+
+def _cell(value):
+    """Text that a spreadsheet would run as a formula is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def xlsx_workbook(campaign: Campaign, table: dict) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Results")[:31]
+    sheet.append([_cell(str(campaign))])
+    sheet["A1"].font = Font(bold=True, size=14)
+    header = [_("Rank"), _("Subject"), _("Branch")]
+    header += [f"{c.name} ({c.max_points.normalize():f})" for c in table["criteria"]]
+    header += [_("Bonus and deduction"), _("Total"), _("Banner")]
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in table["rows"]:
+        result = row["result"]
+        sheet.append(
+            [
+                result.rank,
+                _cell(result.subject_name),
+                _cell(result.unit.name),
+                *[float(p) if p is not None else None for p in row["points"]],
+                float(row["adjustment"]),
+                float(result.total),
+                _("Red banner") if result.is_banner_holder else "",
+            ]
+        )
+    sheet.column_dimensions["B"].width = 18
+    sheet.column_dimensions["C"].width = 24
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- the banner wall --------------------------------------------------------------------------
+def streaks(holdings: list[tuple[int, str, tuple, bool]]) -> dict[tuple[int, tuple], int]:
+    """Quarters in a row each subject has held the banner, as of each campaign.
+
+    `holdings` are (order_key, series, subject, held) where order_key counts quarters
+    (year * 4 + quarter - 1) and series is the committee and kind. The streak at a quarter
+    is one more than at the quarter before if the subject held it then too.
+    """
+    result: dict[tuple[int, tuple], int] = {}
+    for key, series, subject, is_holder in sorted(holdings, key=lambda h: h[0]):
+        if is_holder:
+            result[(key, (series, subject))] = result.get((key - 1, (series, subject)), 0) + 1
+    return result
+
+
+def _subject(result: Result) -> tuple:
+    return ("member", result.member_id) if result.member_id else ("unit", result.unit_id)
+
+
+def banner_wall_rows(campaigns) -> list[dict]:
+    """For each kind: one row per quarter (newest first) with its holders and streaks."""
+    holders = list(
+        Result.objects.filter(campaign__in=campaigns, is_banner_holder=True)
+        .select_related("campaign", "unit", "member")
+        .order_by("-campaign__year", "-campaign__quarter", "rank", "subject_name")
+    )
+    holdings = [
+        (
+            r.campaign.order_key,
+            (r.campaign.scope_id, r.campaign.kind),
+            _subject(r),
+            True,
+        )
+        for r in holders
+    ]
+    counted = streaks(holdings)
+    kinds = []
+    for kind, label in Campaign.Kind.choices:
+        quarters: dict[int, dict] = {}
+        for result in holders:
+            if result.campaign.kind != kind:
+                continue
+            row = quarters.setdefault(
+                result.campaign_id, {"campaign": result.campaign, "holders": []}
+            )
+            series = (result.campaign.scope_id, kind)
+            row["holders"].append(
+                {
+                    "result": result,
+                    "streak": counted[(result.campaign.order_key, (series, _subject(result)))],
+                }
+            )
+        kinds.append({"kind": kind, "label": label, "quarters": list(quarters.values())})
+    return kinds

@@ -1,0 +1,157 @@
+"""The appraisals on the site: campaigns, results (table, SVG chart, XLSX, print), the banner
+wall and model stories. Scoring happens in the admin (campaigns.admin).
+
+Every page fetches from a scoped queryset first (`Campaign.objects.visible_to(access)`), so
+a campaign outside a person's committee is a 404. Query counts do not grow with the number
+of subjects: scores, corrections and stories of a results page are three queries in all.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from members.scoping import access_for
+
+from . import services
+from .forms import NominationForm
+from .models import Campaign, Story, StoryLike
+from .results import banner_wall_rows, results_table, xlsx_workbook
+
+RESULT_STATUSES = (Campaign.Status.REVIEW, Campaign.Status.PUBLISHED)
+
+
+def campaign_list(request):
+    access = access_for(request.user)
+    campaigns = (
+        Campaign.objects.visible_to(access)
+        .select_related("scope")
+        .annotate(holders=Count("results", filter=Q(results__is_banner_holder=True)))
+        .order_by("-year", "-quarter", "kind")
+    )
+    page = Paginator(campaigns, 40).get_page(request.GET.get("page"))
+    return render(request, "campaigns/list.html", {"page": page, "query": ""})
+
+
+def _campaign_for(request, pk: int) -> Campaign:
+    access = access_for(request.user)
+    campaign = get_object_or_404(Campaign.objects.visible_to(access).select_related("scope"), pk=pk)
+    if campaign.status not in RESULT_STATUSES:
+        raise Http404  # no results before scoring is closed
+    return campaign
+
+
+def results(request, pk: int):
+    campaign = _campaign_for(request, pk)
+    return render(
+        request, "campaigns/results.html", {"campaign": campaign, **results_table(campaign)}
+    )
+
+
+def results_print(request, pk: int):
+    campaign = _campaign_for(request, pk)
+    return render(
+        request, "campaigns/print.html", {"campaign": campaign, **results_table(campaign)}
+    )
+
+
+def results_xlsx(request, pk: int):
+    campaign = _campaign_for(request, pk)
+    content = xlsx_workbook(campaign, results_table(campaign))
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"campaign-{campaign.year}-q{campaign.quarter}-{campaign.kind}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def banner_wall(request):
+    access = access_for(request.user)
+    campaigns = Campaign.objects.visible_to(access).published()
+    return render(request, "campaigns/wall.html", {"kinds": banner_wall_rows(campaigns)})
+
+
+# --- model stories ----------------------------------------------------------------------------
+def _liked(request):
+    return Exists(StoryLike.objects.filter(story=OuterRef("pk"), user=request.user))
+
+
+def story_list(request):
+    stories = (
+        Story.objects.published()
+        .select_related("member", "member__unit")
+        .annotate(like_count=Count("likes"), liked=_liked(request))
+        .order_by("-published_at", "-pk")
+    )
+    page = Paginator(stories, 20).get_page(request.GET.get("page"))
+    return render(request, "campaigns/stories.html", {"page": page, "query": ""})
+
+
+def _story_for(request, pk: int) -> Story:
+    """Published stories for everyone; a nomination for its author and the organisers."""
+    access = access_for(request.user)
+    story = get_object_or_404(
+        Story.objects.select_related("member", "member__unit")
+        .prefetch_related("photos")
+        .annotate(like_count=Count("likes"), liked=_liked(request)),
+        pk=pk,
+    )
+    if story.status == Story.Status.PUBLISHED:
+        return story
+    if story.nominated_by_id == request.user.pk or access.organises_unit(story.member.unit):
+        return story
+    raise Http404
+
+
+def story_detail(request, pk: int):
+    story = _story_for(request, pk)
+    return render(request, "campaigns/story.html", {"story": story})
+
+
+@require_POST
+def story_like(request, pk: int):
+    story = _story_for(request, pk)
+    if story.status != Story.Status.PUBLISHED:
+        raise Http404
+    services.story_like(story=story, user=request.user)
+    return redirect(reverse("campaigns:story", args=[story.pk]) + "#likes")
+
+
+def story_nominate(request):
+    access = access_for(request.user)
+    colleagues = (
+        access.visible_members().active().select_related("unit").order_by("unit__path", "name")
+    )
+    form = NominationForm(request.POST or None, request.FILES or None, members=colleagues)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            story = services.story_nominate(
+                member=data["member"],
+                by=request.user,
+                category=data["category"],
+                title=data["title"],
+                body=data["body"],
+                photos=data["photos"],
+            )
+        except ValidationError as invalid:
+            for field, errors in invalid.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            messages.success(
+                request, _("Thank you: the organiser will read the story before it is published.")
+            )
+            return redirect("campaigns:story", pk=story.pk)
+    return render(
+        request, "campaigns/nominate.html", {"form": form, "no_colleagues": not colleagues.exists()}
+    )
