@@ -34,10 +34,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from members import images
 from members.models import Member, OrgUnit
 from members.scoping import Access
 
-from . import images, permissions
+from . import permissions
 from .models import (
     Adjustment,
     Campaign,

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from members import images
 from members.models import Member, OrgUnit
 
-from . import images
 from .sanitise import clean_html
 
 VIDEO_MAX_BYTES = 300 * 1024 * 1024

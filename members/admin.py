@@ -25,6 +25,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import admin_import
 from .admin_scoping import FromUnitFilter, ScopedAdmin, ScopedUnitFilter, in_managed_units
+from .forms_admin import MemberAdminForm
 from .models import Member, OrgUnit, Post, Transfer
 from .scoping import Access, mask
 
@@ -192,6 +193,7 @@ class MemberAdmin(ScopedHistoryAdmin):
     list_select_related = ("unit",)
     search_fields = ("name",)
     ordering = ("unit__path", "name", "pk")
+    form = MemberAdminForm
     inlines = (PostInline,)
     actions = ("transfer_action", "leave_action")
     list_per_page = 50
@@ -206,6 +208,7 @@ class MemberAdmin(ScopedHistoryAdmin):
         "education",
         "department",
         "job_title",
+        "photo",
     )
     STAGES = ("stage", "applied_on", "activist_on", "candidate_on", "probationary_on", "full_on")
     STATUS = ("status", "status_changed_on", "status_note")

@@ -1,16 +1,54 @@
-"""Forms of the admin's own pages: the member import and the transfer and leave actions."""
+"""Forms of the admin: the member record, the member import, and the transfer and leave actions."""
 
 from __future__ import annotations
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import images
 from .models import Member, OrgUnit
 from .resources import MAX_ROWS
 from .scoping import Access
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_SIDE = 480  # profile photos show at 96 px; twice that for sharp screens, and some room
+
+
+class MemberAdminForm(forms.ModelForm):
+    """The member record; a new photo is checked and re-encoded before it is stored."""
+
+    class Meta:
+        model = Member
+        # The admin narrows these by role through its fieldsets and read-only fields.
+        fields = (
+            *Member.SENSITIVE_FIELDS,
+            "name",
+            "unit",
+            "gender",
+            "ethnicity",
+            "native_place",
+            "education",
+            "department",
+            "job_title",
+            "photo",
+            "stage",
+            "applied_on",
+            "activist_on",
+            "candidate_on",
+            "probationary_on",
+            "full_on",
+            "status",
+            "status_changed_on",
+            "status_note",
+        )
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if isinstance(photo, UploadedFile):
+            return images.clean_image(photo, max_side=PHOTO_MAX_SIDE)
+        return photo
 
 
 class MemberImportForm(forms.Form):

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import lessons.images
+import members.images
 import lessons.models
 import simple_history.models
 from django.conf import settings
@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=120, verbose_name='title')),
                 ('summary', models.CharField(blank=True, max_length=300, verbose_name='summary')),
                 ('body', models.TextField(blank=True, help_text='Rich text. Headings, lists, quotes, tables, links and pictures are kept; scripts, styles and event handlers are removed when the lesson is saved.', verbose_name='body')),
-                ('cover', models.FileField(blank=True, help_text='JPEG, PNG, WebP or GIF, up to 8 MB. SVG is not accepted.', upload_to='lessons/covers/', validators=[lessons.images.validate_image], verbose_name='cover image')),
+                ('cover', models.FileField(blank=True, help_text='JPEG, PNG, WebP or GIF, up to 8 MB. SVG is not accepted.', upload_to='lessons/covers/', validators=[members.images.validate_image], verbose_name='cover image')),
                 ('cover_renditions', models.JSONField(default=dict, editable=False, verbose_name='cover renditions')),
                 ('video', models.FileField(blank=True, upload_to='lessons/videos/', validators=[django.core.validators.FileExtensionValidator(['mp4']), lessons.models.validate_video], verbose_name='video (MP4)')),
                 ('video_url', models.URLField(blank=True, help_text='A link to a video kept elsewhere.', verbose_name='video link')),
@@ -281,7 +281,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=120, verbose_name='title')),
                 ('summary', models.CharField(blank=True, max_length=300, verbose_name='summary')),
                 ('body', models.TextField(blank=True, help_text='Rich text. Headings, lists, quotes, tables, links and pictures are kept; scripts, styles and event handlers are removed when the lesson is saved.', verbose_name='body')),
-                ('cover', models.TextField(blank=True, help_text='JPEG, PNG, WebP or GIF, up to 8 MB. SVG is not accepted.', max_length=100, validators=[lessons.images.validate_image], verbose_name='cover image')),
+                ('cover', models.TextField(blank=True, help_text='JPEG, PNG, WebP or GIF, up to 8 MB. SVG is not accepted.', max_length=100, validators=[members.images.validate_image], verbose_name='cover image')),
                 ('video', models.TextField(blank=True, max_length=100, validators=[django.core.validators.FileExtensionValidator(['mp4']), lessons.models.validate_video], verbose_name='video (MP4)')),
                 ('video_url', models.URLField(blank=True, help_text='A link to a video kept elsewhere.', verbose_name='video link')),
                 ('reading_minutes', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)], verbose_name='reading minutes')),
@@ -385,7 +385,7 @@ class Migration(migrations.Migration):
             name='SessionPhoto',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(upload_to='lessons/sessions/', validators=[lessons.images.validate_image], verbose_name='photo')),
+                ('image', models.FileField(upload_to='lessons/sessions/', validators=[members.images.validate_image], verbose_name='photo')),
                 ('renditions', models.JSONField(default=dict, editable=False)),
                 ('caption', models.CharField(blank=True, max_length=120, verbose_name='caption')),
                 ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='lessons.session', verbose_name='session')),

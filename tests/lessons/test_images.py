@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from lessons import images
+from members import images
 from lessons.models import Lesson
 
 from .conftest import png_bytes

@@ -1,4 +1,7 @@
-"""Uploaded images: checked to be real images of an allowed type, re-encoded, and resized.
+"""Uploaded pictures, for every app: checked to be real images, re-encoded, and resized.
+
+It lives in `members` because that is the app every other app may import (member photos,
+lesson covers, session photos, story photos and score evidence all pass through here).
 
 A file is accepted only if Pillow can decode it as JPEG, PNG, WebP or GIF within the size and
 pixel limits. It is then re-encoded, which drops anything hidden after or inside it (a PNG
@@ -22,7 +25,7 @@ from PIL import Image, ImageOps
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 RENDITION_WIDTHS = (360, 720, 1080)
-MAX_BYTES = getattr(settings, "LESSONS_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
+MAX_BYTES = getattr(settings, "IMAGE_MAX_BYTES", 8 * 1024 * 1024)
 # Well below Pillow's own decompression-bomb limit (about 179 megapixels for the error).
 MAX_PIXELS = 40_000_000
 
@@ -96,10 +99,12 @@ def _open_rgb(file) -> tuple[Image.Image, bool]:
     return image, has_alpha
 
 
-def reencode(file) -> ContentFile:
+def reencode(file, max_side: int | None = None) -> ContentFile:
     """The picture decoded and written again: PNG if it has transparency, JPEG otherwise.
-    Whatever rode along in the original bytes is gone."""
+    Whatever rode along in the original bytes is gone. `max_side` shrinks large pictures."""
     image, has_alpha = _open_rgb(file)
+    if max_side and max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     if has_alpha:
         image.save(out, "PNG", optimize=True)
@@ -149,3 +154,28 @@ def rendition_url(renditions: dict, wanted: int) -> str:
         return ""
     chosen = next((w for w in widths if w >= wanted), widths[-1])
     return default_storage.url(renditions[str(chosen)])
+
+
+def clean_image(file, max_side: int | None = None) -> ContentFile:
+    """Validate and re-encode in one step: the clean picture, or ValidationError."""
+    validate_image(file)
+    return reencode(file, max_side=max_side)
+
+
+def clean_evidence(file) -> ContentFile:
+    """Evidence for a score or a record: a picture (re-encoded) or a PDF (checked by its
+    signature, stored under a new name)."""
+    name = (getattr(file, "name", "") or "").lower()
+    if not name.endswith(".pdf"):
+        return clean_image(file)
+    size = getattr(file, "size", 0) or 0
+    if size > MAX_BYTES:
+        raise ValidationError(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": round(size / 1024 / 1024, 1), "limit": MAX_BYTES // 1024 // 1024},
+            code="too_large",
+        )
+    if not _read_head(file, 5).startswith(b"%PDF-"):
+        raise ValidationError(_("The file is not a PDF document."), code="not_pdf")
+    file.seek(0)
+    return ContentFile(file.read(), name=f"{uuid.uuid4().hex}.pdf")
