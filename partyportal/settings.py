@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "members",
     "lessons",
     "campaigns",
+    "notices",
+    "sharing",
     "members.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -20,6 +20,8 @@ urlpatterns = [
     path("org/", include("members.urls")),
     path("lessons/", include("lessons.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("notices/", include("notices.urls")),
+    path("sharing/", include("sharing.urls")),
     path("admin/", admin.site.urls),
     re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", media.serve, name="media"),
 ]

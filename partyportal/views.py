@@ -19,7 +19,7 @@ ADMIN_INDEX_TITLE = _("Records and appraisals")
 
 # Apps contribute panels to the home page through a `home.panels(request, access)`
 # function returning [{"template": ..., **context}]; the home page only lays them out.
-PANEL_APPS = ("members", "lessons", "campaigns")
+PANEL_APPS = ("members", "notices", "lessons", "campaigns", "sharing")
 
 
 def _panels(request, access) -> list[dict]:

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from members.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 # Order matters: lessons and campaigns hang off the organisation.
-DEMO_APPS = ("members", "lessons", "campaigns", "notices")
+DEMO_APPS = ("members", "lessons", "campaigns", "notices", "sharing")
 
 
 class Command(BaseCommand):
