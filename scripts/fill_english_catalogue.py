@@ -19,17 +19,18 @@ def _unquote_block(lines: list[str]) -> str:
 
 def fill(text: str) -> str:
     entries = text.split("\n\n")
-    out = []
-    for entry in entries:
+    out = [entries[0].replace("#, fuzzy\n", "", 1)]
+    for entry in entries[1:]:
         lines = entry.split("\n")
-        lines = [
-            line for line in lines if line != "#, fuzzy" or entry.startswith('msgid ""\nmsgstr ""')
-        ]
+        # A fuzzy entry holds gettext's guess from a similar msgid: throw the guess away.
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
+        lines = [line for line in lines if line != "#, fuzzy" and not line.startswith("#| ")]
         lines = [re.sub(r"^#, fuzzy, ", "#, ", line) for line in lines]
+        lines = [re.sub(r"^(#, .*), fuzzy", r"\1", line) for line in lines]
         if any(line.startswith("msgid_plural") for line in lines):
-            out.append(_fill_plural(lines))
+            out.append(_fill_plural(lines, force=fuzzy))
         else:
-            out.append(_fill_single(lines))
+            out.append(_fill_single(lines, force=fuzzy))
     return "\n\n".join(out)
 
 
@@ -43,24 +44,24 @@ def _block(lines: list[str], keyword: str) -> tuple[int, int]:
     return start, end
 
 
-def _fill_single(lines: list[str]) -> str:
+def _fill_single(lines: list[str], force: bool = False) -> str:
     i0, i1 = _block(lines, "msgid")
     s0, s1 = _block(lines, "msgstr")
     if i0 < 0 or s0 < 0:
         return "\n".join(lines)
     msgid = lines[i0:i1]
-    if _unquote_block(msgid) == "" or _unquote_block(lines[s0:s1]) != "":
+    if _unquote_block(msgid) == "" or (_unquote_block(lines[s0:s1]) != "" and not force):
         return "\n".join(lines)
     new = ["msgstr" + msgid[0][len("msgid") :], *msgid[1:]]
     return "\n".join(lines[:s0] + new + lines[s1:])
 
 
-def _fill_plural(lines: list[str]) -> str:
+def _fill_plural(lines: list[str], force: bool = False) -> str:
     i0, i1 = _block(lines, "msgid")
     p0, p1 = _block(lines, "msgid_plural")
     z0, z1 = _block(lines, "msgstr[0]")
     o0, o1 = _block(lines, "msgstr[1]")
-    if min(i0, p0, z0, o0) < 0 or _unquote_block(lines[z0:z1]) != "":
+    if min(i0, p0, z0, o0) < 0 or (_unquote_block(lines[z0:z1]) != "" and not force):
         return "\n".join(lines)
     singular = ["msgstr[0]" + lines[i0][len("msgid") :], *lines[i0 + 1 : i1]]
     plural = ["msgstr[1]" + lines[p0][len("msgid_plural") :], *lines[p0 + 1 : p1]]

@@ -19,14 +19,20 @@ def parse_po(path: Path) -> list[dict]:
     """Entries of a .po file as dicts: msgid, msgid_plural, msgstr (list), fuzzy."""
     entries = []
     for chunk in path.read_text(encoding="utf-8").split("\n\n"):
-        entry: dict = {"msgid": None, "msgid_plural": None, "msgstr": [], "fuzzy": False}
+        entry: dict = {
+            "msgctxt": None,
+            "msgid": None,
+            "msgid_plural": None,
+            "msgstr": [],
+            "fuzzy": False,
+        }
         current = None
         for line in chunk.splitlines():
             if line.startswith("#,") and "fuzzy" in line:
                 entry["fuzzy"] = True
             if line.startswith("#"):
                 continue
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
             if match:
                 key, text = match.groups()
                 if key.startswith("msgstr"):
@@ -71,10 +77,20 @@ def test_compiled_catalogue_matches_the_source(language):
     stale = []
     for entry in parse_po(folder / "django.po"):
         msgid = unescape(entry["msgid"])
+        context = unescape(entry["msgctxt"]) if entry["msgctxt"] is not None else None
         if entry["msgid_plural"]:
-            got = compiled.ngettext(msgid, unescape(entry["msgid_plural"]), 1)
+            plural = unescape(entry["msgid_plural"])
+            got = (
+                compiled.npgettext(context, msgid, plural, 1)
+                if context is not None
+                else compiled.ngettext(msgid, plural, 1)
+            )
         else:
-            got = compiled.gettext(msgid)
+            got = (
+                compiled.pgettext(context, msgid)
+                if context is not None
+                else compiled.gettext(msgid)
+            )
         if got != unescape(entry["msgstr"][0]):
             stale.append(msgid)
     assert stale == [], f"run `make messages`: {len(stale)} entries differ, e.g. {stale[:5]}"
@@ -84,3 +100,15 @@ def test_chinese_catalogue_is_simplified_chinese():
     entries = parse_po(LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po")
     han = sum(1 for e in entries if re.search(r"[\u4e00-\u9fff]", unescape(e["msgstr"][0])))
     assert han / len(entries) > 0.9
+
+
+def test_english_catalogue_says_what_the_code_says():
+    # msgids are English; an English msgstr that differs is a stale guess (a fuzzy match).
+    differing = []
+    for entry in parse_po(LOCALE / "en" / "LC_MESSAGES" / "django.po"):
+        expected = [entry["msgid"]]
+        if entry["msgid_plural"]:
+            expected.append(entry["msgid_plural"])
+        if entry["msgstr"] != expected:
+            differing.append(entry["msgid"])
+    assert differing == [], differing[:5]
