@@ -338,6 +338,13 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
                 if field is None:
                     raise PermissionDenied
                 posted = request.POST
+                adjustment_count = _posted_count(request.POST.get("adj-count"))
+                if adjustment_count is None:
+                    errors = {"__all__": [TAMPERED]}
+                    messages.error(request, TAMPERED)
+                    return self._sheet_response(
+                        request, access, sheet, field, criteria, errors, posted, return_form
+                    )
                 lines = {
                     c.pk: services.Line(
                         points=request.POST.get(f"c{c.pk}", ""),
@@ -352,15 +359,14 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
                         points=request.POST.get(f"adj-{i}-points", ""),
                         reason=request.POST.get(f"adj-{i}-reason", ""),
                     )
-                    for i in range(int(request.POST.get("adj-count", "0") or 0))
-                    if i < 50
+                    for i in range(adjustment_count)
                 ]
                 try:
                     saved = services.sheet_save(
                         sheet=sheet,
                         access=access,
                         by=request.user,
-                        version=request.POST.get("version"),
+                        version=services.read_version(request.POST.get("version")),
                         lines=lines,
                         adjustments=adjustments,
                     )
@@ -383,6 +389,11 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
                     else:
                         messages.success(request, _("The sheet was saved."))
                     return HttpResponseRedirect(request.path)
+        return self._sheet_response(
+            request, access, sheet, field, criteria, errors, posted, return_form
+        )
+
+    def _sheet_response(self, request, access, sheet, field, criteria, errors, posted, return_form):
         return TemplateResponse(
             request,
             "admin/campaigns/scoresheet/sheet.html",
@@ -432,7 +443,7 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
                 raise PermissionDenied
             rows = {
                 s.pk: (
-                    request.POST.get(f"v{s.pk}"),
+                    services.read_version(request.POST.get(f"v{s.pk}")),
                     {
                         c.pk: services.Line(points=request.POST.get(f"s{s.pk}-c{c.pk}", ""))
                         for c in criteria
@@ -542,9 +553,23 @@ EXTRA_ADJUSTMENT_LINES = 2
 CHANGES_SHOWN = 50
 
 
+TAMPERED = _(
+    "The form was not sent as the page made it. Nothing was saved: reload the page and try again."
+)
+MAX_ADJUSTMENT_LINES = 50
+
+
+def _posted_count(raw) -> int | None:
+    """How many bonus and deduction lines the page posted: 0 to 50, or None if tampered."""
+    raw = str(raw if raw is not None else "0").strip() or "0"
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ADJUSTMENT_LINES:
+        return None
+    return int(raw)
+
+
 def _adjustment_rows(sheet, errors, posted) -> list[dict]:
     if posted is not None:
-        count = min(int(posted.get("adj-count", "0") or 0), 50)
+        count = _posted_count(posted.get("adj-count")) or 0
         lines = [
             {
                 "kind": posted.get(f"adj-{i}-kind", ""),

@@ -2,7 +2,9 @@
 
 - An organiser opens every sheet of the units they organise (both kinds) and enters the
   committee's figure; a branch officer opens the sheets of their own branch only.
-- Nobody opens their own sheet: a secretary's sheet is scored by the committee.
+- Nobody opens their own sheet. The branch's own officers (a current managing post in the
+  branch: secretary, deputy, organisation member) are scored by the committee only: their
+  fellow officers see those sheets read-only.
 - Branch officers score while the campaign is open for scoring, within its scoring window,
   and while their sheet is a draft or was returned; organisers also outside the window and
   during review; nobody once it is published.
@@ -15,6 +17,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from members.models import Post
 from members.scoping import Access
 
 from .models import Campaign, ScoreSheet
@@ -50,6 +53,10 @@ def editable_field(access: Access, sheet: ScoreSheet) -> str | None:
         return COMMITTEE
     if not access.manages_unit(sheet.unit):
         return None
+    if sheet.member_id is not None and sheet.member_id in branch_secretary_ids(
+        access, sheet.unit_id
+    ):
+        return None  # the committee scores the secretaries
     if campaign.status != Campaign.Status.SCORING:
         return None
     if not campaign.window_open(timezone.localdate()):
@@ -57,6 +64,21 @@ def editable_field(access: Access, sheet: ScoreSheet) -> str | None:
     if sheet.status not in (ScoreSheet.Status.DRAFT, ScoreSheet.Status.RETURNED):
         return None
     return SELF if campaign.kind == Campaign.Kind.BRANCHES else COMMITTEE
+
+
+def branch_secretary_ids(access: Access, unit_id: int) -> set[int]:
+    """The branch's current secretaries: the committee scores them (the issue's rule), so
+    no officer of the branch may score the one who scores them. Other officers are scored
+    by the secretary like any member (never their own sheet). One query per unit, kept on
+    `access` (built per request) so a grid of any size costs the same."""
+    cache = access.__dict__.setdefault("_campaign_branch_secretaries", {})
+    if unit_id not in cache:
+        cache[unit_id] = set(
+            Post.objects.current()
+            .filter(unit_id=unit_id, kind=Post.Kind.SECRETARY)
+            .values_list("member_id", flat=True)
+        )
+    return cache[unit_id]
 
 
 def can_return(access: Access, sheet: ScoreSheet) -> bool:

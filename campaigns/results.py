@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from members.spreadsheets import escape_formula
+
 from .models import Adjustment, Campaign, Correction, Result, Score, Story
 
 CHART_ROWS = 20  # the chart shows the top of the ranking; the table shows everyone
@@ -100,41 +102,47 @@ def chart(results: list[Result]) -> dict:
     }
 
 
-def _cell(value):
-    """Text that a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+def _row(*values) -> list:
+    return [escape_formula(value) for value in values]
 
 
 def xlsx_workbook(campaign: Campaign, table: dict) -> bytes:
+    """The ranking as a workbook. A campaign not yet published is marked as a preview in
+    the sheet's title and in a first line above everything else."""
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Results")[:31]
-    sheet.append([_cell(str(campaign))])
-    sheet["A1"].font = Font(bold=True, size=14)
+    line = 1
+    if campaign.is_published:
+        sheet.title = _("Results")[:31]
+    else:
+        sheet.title = _("Preview")[:31]
+        sheet.append(_row(_("Not published — preview")))
+        sheet["A1"].font = Font(bold=True, size=14, color="C00000")
+        line = 2
+    sheet.append(_row(str(campaign)))
+    sheet[f"A{line}"].font = Font(bold=True, size=14)
     header = [_("Rank"), _("Subject"), _("Branch")]
     header += [f"{c.name} ({c.max_points.normalize():f})" for c in table["criteria"]]
     header += [_("Bonus and deduction"), _("Total"), _("Banner")]
-    sheet.append(header)
-    for cell in sheet[2]:
+    sheet.append(_row(*header))
+    for cell in sheet[line + 1]:
         cell.font = Font(bold=True)
     for row in table["rows"]:
         result = row["result"]
         sheet.append(
-            [
+            _row(
                 result.rank,
-                _cell(result.subject_name),
-                _cell(result.unit.name),
+                result.subject_name,
+                result.unit.name,
                 *[float(p) if p is not None else None for p in row["points"]],
                 float(row["adjustment"]),
                 float(result.total),
                 _("Red banner") if result.is_banner_holder else "",
-            ]
+            )
         )
     sheet.column_dimensions["B"].width = 18
     sheet.column_dimensions["C"].width = 24
-    sheet.freeze_panes = "A3"
+    sheet.freeze_panes = f"A{line + 2}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

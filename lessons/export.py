@@ -8,56 +8,54 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from members.spreadsheets import escape_formula
+
 from .progress import percent
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+def _row(*values) -> list:
+    return [escape_formula(value) for value in values]
 
 
 def progress_workbook(plan, total: int, branches, members) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Branches")[:31]
-    sheet.append([_safe(plan.title)])
-    sheet.append(
-        [_("Due on"), plan.due_on.isoformat(), _("Lessons"), total],
-    )
+    sheet.append(_row(plan.title))
+    sheet.append(_row(_("Due on"), plan.due_on.isoformat(), _("Lessons"), total))
     sheet.append([])
     sheet.append(
-        [
+        _row(
             _("Branch"),
             _("Members"),
             _("Lessons learned"),
             _("Completion rate (%)"),
             _("Members who finished"),
-        ]
+        )
     )
     for row in branches:
         sheet.append(
-            [
-                _safe(row.name),
+            _row(
+                row.name,
                 row.member_count,
                 row.lesson_done,
                 percent(row.lesson_done, row.member_count * total),
                 row.finished_count,
-            ]
+            )
         )
     people = book.create_sheet(_("Members")[:31])
-    people.append([_("Branch"), _("Name"), _("Lessons learned"), _("Lessons"), _("Progress (%)")])
+    people.append(
+        _row(_("Branch"), _("Name"), _("Lessons learned"), _("Lessons"), _("Progress (%)"))
+    )
     for member in members:
         people.append(
-            [
-                _safe(member.unit.name),
-                _safe(member.name),
+            _row(
+                member.unit.name,
+                member.name,
                 member.lesson_done,
                 total,
                 percent(member.lesson_done, total),
-            ]
+            )
         )
     for ws in (sheet, people):
         ws.column_dimensions["A"].width = 28

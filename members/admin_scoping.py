@@ -9,7 +9,10 @@ view asks for it (change, history, delete, a past version).
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin import widgets
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +73,58 @@ class ScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.access(request).is_superuser
 
+    # --- URL filters ------------------------------------------------------------------------
+    # Field paths a changelist may also be filtered on by URL besides its own filters (for
+    # links from elsewhere in the portal, e.g. "created_at").
+    extra_lookups: tuple[str, ...] = ()
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        """Only the lookups the changelist's own filters, date hierarchy and search use.
+
+        Django's default lets any local field be filtered by URL, so a secretary could
+        filter `?id_number__startswith=1305` on a masked field and guess it character by
+        character. A lookup reaching a sensitive member field (directly or through a
+        relation) needs someone who may see those fields; anything else must start with
+        one of the admin's own filter paths. A refused lookup is Django's 400
+        (DisallowedModelAdminLookup)."""
+        if touches_sensitive(self.model, lookup) and not (
+            request is not None and self.access(request).is_organiser
+        ):
+            return False
+        for fk_lookup in self.model._meta.related_fkey_lookups:
+            # Raw-id popups filtered by a ForeignKey's limit_choices_to (as Django allows).
+            if callable(fk_lookup):
+                fk_lookup = fk_lookup()
+            if (lookup, value) in widgets.url_params_from_lookup_dict(fk_lookup).items():
+                return True
+        exact, prefixes = self.allowed_lookups(request)
+        if lookup in exact:
+            return True
+        return any(lookup == p or lookup.startswith(p + LOOKUP_SEP) for p in prefixes)
+
+    def allowed_lookups(self, request) -> tuple[set[str], set[str]]:
+        """(parameters allowed as they are, field paths allowed with any lookup after)."""
+        exact: set[str] = set()
+        prefixes: set[str] = set(self.extra_lookups)
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
+        for item in list_filter:
+            if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
+                exact.add(item.parameter_name)
+                if getattr(item, "field_path", None):
+                    prefixes.add(item.field_path)
+            elif isinstance(item, (list, tuple)):
+                prefixes.add(item[0])
+            elif isinstance(item, str):
+                prefixes.add(item)
+        if self.date_hierarchy:
+            prefixes.add(self.date_hierarchy)
+        search_fields = (
+            self.get_search_fields(request) if request is not None else self.search_fields
+        )
+        for name in search_fields or ():
+            prefixes.add(name.lstrip("^=@"))
+        return exact, prefixes
+
     # --- pickers ----------------------------------------------------------------------------
     def foreign_key_choices(self, db_field, access: Access) -> QuerySet | None:
         """The choices of a foreign key, in scope: units a person keeps, members they keep."""
@@ -84,6 +139,22 @@ class ScopedAdmin(admin.ModelAdmin):
         if choices is not None:
             kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def touches_sensitive(model, lookup: str) -> bool:
+    """Whether `lookup` (e.g. "member__id_number__startswith") reaches a sensitive field of
+    a member, from `model` directly or through relations."""
+    for part in lookup.split(LOOKUP_SEP):
+        if part in Member.SENSITIVE_FIELDS:
+            return True
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if not field.is_relation or field.related_model is None:
+            return False
+        model = field.related_model
+    return False
 
 
 class ScopedUnitFilter(admin.SimpleListFilter):

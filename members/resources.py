@@ -32,6 +32,7 @@ from import_export.formats import base_formats
 
 from .models import Member, OrgUnit
 from .scoping import Access, mask
+from .spreadsheets import escape_formula
 
 # (model attribute, header in the file, English alias accepted on import)
 COLUMNS = [
@@ -342,18 +343,6 @@ class MemberResource(resources.ModelResource):
             escape_formula(value)
             for value in super().export_resource(instance, selected_fields, **kwargs)
         ]
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(value):
-    """Text a spreadsheet would run as a formula is prefixed with an apostrophe (OWASP's
-    advice); django-import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips a
-    leading '=', and openpyxl writes any string that starts with '=' as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 # --- reading files ----------------------------------------------------------------------------
