@@ -8,8 +8,10 @@ into the admin at all (`members.admin_site`).
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -19,7 +21,7 @@ from django.utils.translation import ngettext
 from members.admin import ScopedHistoryAdmin
 from members.admin_scoping import ScopedAdmin
 from members.models import OrgUnit
-from members.scoping import Access
+from members.scoping import Access, access_for
 
 from . import progress, services
 from .models import (
@@ -223,6 +225,7 @@ class LessonAdmin(ScopedHistoryAdmin):
 class ReflectionAdmin(ScopedAdmin):
     list_display = ("short_text", "lesson", "author", "created_at", "is_hidden")
     list_filter = ("is_hidden",)
+    extra_lookups = ("created_at",)  # the home panel links to reflections since a date
     list_select_related = ("lesson", "author")
     search_fields = ("text",)
     readonly_fields = (
@@ -273,25 +276,71 @@ class ReflectionAdmin(ScopedAdmin):
 
 
 # --- study plans ------------------------------------------------------------------------------
+class SharedLessonChoicesFormSet(BaseInlineFormSet):
+    """Every row offers the same lessons: they are read from the database once for the
+    formset, not once per row (a plan of 100 lessons would otherwise ask 100 times)."""
+
+    _lesson_choices = None
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        field = form.fields.get("lesson")
+        if field is None:
+            return
+        if self._lesson_choices is None:
+            self._lesson_choices = list(field.choices)
+        field.choices = self._lesson_choices
+        inner = getattr(field.widget, "widget", None)  # the admin's related-object wrapper
+        if inner is not None:
+            inner.choices = self._lesson_choices
+
+
 class PlanItemInline(ScopedInline):
+    """Only a published or scheduled lesson may be added (PlanItem.clean says so)."""
+
     model = PlanItem
+    formset = SharedLessonChoicesFormSet
     fields = ("order", "lesson")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("lesson")
 
 
 class PlanUnitInline(ScopedInline):
     model = PlanUnit
 
 
-class PlanMemberInline(admin.TabularInline):
-    """Named members come from the make-up service; shown here, not edited."""
+class ReadOnlyMemberInline(admin.TabularInline):
+    """Rows naming members (make-up plans, attendance), shown read-only to those who may
+    see the parent, and only the members they keep: a branch secretary opening the
+    committee's plan sees their own branch's members, nobody else's."""
 
-    model = PlanMember
     extra = 0
-    readonly_fields = ("member",)
     can_delete = False
+
+    def get_queryset(self, request):
+        members = access_for(request.user).members()
+        return super().get_queryset(request).filter(member__in=members).select_related("member")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # The parent admin already fetched `obj` from its scoped queryset.
+        return access_for(request.user).is_officer
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PlanMemberInline(ReadOnlyMemberInline):
+    """Named members come from the make-up service; shown here, not edited."""
+
+    model = PlanMember
+    readonly_fields = ("member",)
 
 
 @admin.register(StudyPlan)
@@ -346,17 +395,9 @@ class PhotoInline(ScopedInline):
     fields = ("image", "caption")
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(ReadOnlyMemberInline):
     model = Attendance
-    extra = 0
     readonly_fields = ("member", "signed_in_at")
-    can_delete = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("member")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Session)
@@ -421,7 +462,12 @@ class SessionAdmin(ScopedHistoryAdmin):
     @admin.action(description=_("Give absent members a make-up plan"), permissions=["change"])
     def assign_makeup(self, request, queryset):
         for session in queryset:
-            plan = services.session_assign_makeup(session=session, by=request.user)
+            try:
+                plan = services.session_assign_makeup(session=session, by=request.user)
+            except ValidationError as error:
+                for text in error.messages:
+                    messages.error(request, text)
+                continue
             if plan is None:
                 messages.warning(
                     request,

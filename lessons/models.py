@@ -10,7 +10,10 @@ query itself; nothing needs to run on a timer.
 from __future__ import annotations
 
 import datetime
+import html
 import secrets
+import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,7 +28,7 @@ from simple_history.models import HistoricalRecords
 from members import images
 from members.models import Member, OrgUnit
 
-from .sanitise import clean_html
+from .sanitise import clean_html, plain_text
 
 VIDEO_MAX_BYTES = 300 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
@@ -49,6 +52,13 @@ def validate_video(file) -> None:
     file.seek(0)
     if len(head) < 12 or head[4:8] != b"ftyp":
         raise ValidationError(_("The file is not an MP4 video."))
+
+
+def attachment_path(instance, filename: str) -> str:
+    """A random name that nobody can guess (media is served to every login); the name the
+    file was uploaded with is kept in `Attachment.original_name` for display."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"lessons/attachments/{uuid.uuid4().hex}{suffix}"
 
 
 def validate_attachment(file) -> None:
@@ -138,6 +148,9 @@ class Lesson(models.Model):
         PUBLISHED = "published", _("Published")
         ARCHIVED = "archived", _("Archived")
 
+    # Statuses in which a lesson is (or will be, when its time comes) readable.
+    LIVE_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
+
     series = models.ForeignKey(
         Series,
         verbose_name=_("series"),
@@ -163,6 +176,9 @@ class Lesson(models.Model):
             "scripts, styles and event handlers are removed when the lesson is saved."
         ),
     )
+    # The text of the body without markup, kept in step on save: search looks here so that
+    # "strong" or "href" do not match every lesson with bold text or a link.
+    body_text = models.TextField(_("body as plain text"), blank=True, editable=False)
     cover = models.FileField(
         _("cover image"),
         upload_to="lessons/covers/",
@@ -231,6 +247,7 @@ class Lesson(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.body = clean_html(self.body)
+        self.body_text = html.unescape(plain_text(self.body))
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
         new_cover = bool(self.cover) and not getattr(self.cover, "_committed", True)
@@ -298,8 +315,11 @@ class Attachment(models.Model):
     title = models.CharField(_("title"), max_length=120)
     file = models.FileField(
         _("file"),
-        upload_to="lessons/attachments/",
+        upload_to=attachment_path,
         validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_attachment],
+    )
+    original_name = models.CharField(
+        _("original file name"), max_length=255, blank=True, editable=False
     )
 
     class Meta:
@@ -309,6 +329,16 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if self.file and not getattr(self.file, "_committed", True):
+            # Before the storage renames it (attachment_path): the name people know it by.
+            self.original_name = PurePath(self.file.name).name[:255]
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return self.original_name or PurePath(self.file.name).name
 
 
 class Question(models.Model):
@@ -619,6 +649,23 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return str(self.lesson)
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.lesson_id:
+            return
+        if self.pk and PlanItem.objects.filter(pk=self.pk, lesson_id=self.lesson_id).exists():
+            return  # kept as it was: a lesson archived since does not block editing the plan
+        if self.lesson.status not in Lesson.LIVE_STATUSES:
+            raise ValidationError(
+                {
+                    "lesson": _(
+                        "“%(lesson)s” is %(status)s: only a published or scheduled lesson can "
+                        "be part of a study plan."
+                    )
+                    % {"lesson": self.lesson, "status": self.lesson.get_status_display().lower()}
+                }
+            )
 
 
 def new_sign_in_code() -> str:

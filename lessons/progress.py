@@ -1,5 +1,10 @@
 """Study progress, computed by the database: each figure is a correlated subquery or an
-aggregate, so a page asks the same number of queries for ten members as for ten thousand."""
+aggregate, so a page asks the same number of queries for ten members as for ten thousand.
+
+Only lessons people can read count: a plan's draft or archived lesson (or a scheduled one not
+yet due) is neither shown nor counted, so that finishing everything readable is 100%. For one
+person, `plans_with_progress` counts exactly the lessons visible to them (their audience too).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from members.models import Member, OrgUnit
+from members.scoping import Access, access_for
 
-from .models import PlanItem, StudyPlan, StudyRecord
+from .models import Lesson, PlanItem, StudyPlan, StudyRecord
 
 
 def count_of(queryset: QuerySet, group_by: str) -> Coalesce:
@@ -28,13 +34,31 @@ def percent(done: int, total: int) -> int:
     return min(100, done * 100 // total)
 
 
-def plans_with_progress(plans: QuerySet[StudyPlan], user) -> QuerySet[StudyPlan]:
-    """Each plan with `lesson_total` and the user's `lesson_done`."""
+def plan_lesson_ids(plan: StudyPlan) -> list[int]:
+    """The plan's lessons that count for everyone's progress: those published now."""
+    return list(
+        plan.items.filter(lesson__in=Lesson.objects.published().values("pk")).values_list(
+            "lesson_id", flat=True
+        )
+    )
+
+
+def plans_with_progress(
+    plans: QuerySet[StudyPlan], user, access: Access | None = None
+) -> QuerySet[StudyPlan]:
+    """Each plan with `lesson_total` (its lessons the user may read) and the user's
+    `lesson_done` among them."""
+    readable = Lesson.objects.visible_to(access or access_for(user)).values("pk")
     done = StudyRecord.objects.filter(
-        user=user, completed_at__isnull=False, lesson__plan_items__plan=OuterRef("pk")
+        user=user,
+        completed_at__isnull=False,
+        lesson__plan_items__plan=OuterRef("pk"),
+        lesson__in=readable,
     )
     return plans.annotate(
-        lesson_total=count_of(PlanItem.objects.filter(plan=OuterRef("pk")), "plan"),
+        lesson_total=count_of(
+            PlanItem.objects.filter(plan=OuterRef("pk"), lesson__in=readable), "plan"
+        ),
         lesson_done=count_of(done, "user"),
     )
 

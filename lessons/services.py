@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.likes import like_toggle as _toggle
 from members.models import Member
 
+from . import signals
 from .models import (
     AgendaItem,
     Attendance,
@@ -31,6 +34,9 @@ from .models import (
 )
 
 MAKEUP_DAYS = 14
+# A six-digit code falls to guessing without a limit: after this many wrong codes for one
+# session a person must ask the organiser. Counted in the cache (shared in production).
+SIGN_IN_MAX_FAILURES = 10
 
 
 def study_record_open(*, user, lesson: Lesson) -> StudyRecord:
@@ -66,19 +72,6 @@ def lesson_check(*, user, lesson: Lesson, answers: dict[int, str]) -> list[Quest
     return wrong
 
 
-def _toggle(model, **keys) -> bool:
-    """Like if not liked, unlike if liked; returns whether it is liked now."""
-    deleted, _rows = model.objects.filter(**keys).delete()
-    if deleted:
-        return False
-    try:
-        with transaction.atomic():
-            model.objects.create(**keys)
-    except IntegrityError:  # a double tap raced us; it is liked either way
-        pass
-    return True
-
-
 def lesson_like_toggle(*, user, lesson: Lesson) -> tuple[bool, int]:
     liked = _toggle(LessonLike, user=user, lesson=lesson)
     return liked, LessonLike.objects.filter(lesson=lesson).count()
@@ -104,10 +97,23 @@ def session_sign_in(*, session: Session, member: Member, code: str, now=None) ->
     now = now or timezone.now()
     if not session.sign_in_open(now):
         raise ValidationError(_("Sign-in is open only during the session."))
+    failures_key = f"lessons:sign-in-failures:{session.pk}:{member.pk}"
+    if cache.get(failures_key, 0) >= SIGN_IN_MAX_FAILURES:
+        raise ValidationError(
+            _("Too many wrong codes: ask the organiser of the session to sign you in.")
+        )
     if (code or "").strip() != session.sign_in_code:
+        # Kept until the sign-in window closes (and a while after), then forgotten.
+        timeout = max(int((session.ends_at - now).total_seconds()), 0) + 3600
+        cache.add(failures_key, 0, timeout)
+        try:
+            cache.incr(failures_key)
+        except ValueError:  # expired between add and incr
+            cache.set(failures_key, 1, timeout)
         raise ValidationError({"code": _("The code is not right; ask the organiser.")})
     if not member.unit.path.startswith(session.unit.path):
         raise ValidationError(_("This session is not for your unit."))
+    cache.delete(failures_key)
     attendance, _created = Attendance.objects.get_or_create(
         session=session, member=member, defaults={"signed_in_at": now}
     )
@@ -127,10 +133,17 @@ def session_apply_agenda_template(*, session: Session) -> int:
 
 
 @transaction.atomic
-def session_assign_makeup(*, session: Session, by=None, today=None) -> StudyPlan | None:
-    """Give the members who did not sign in the session's lessons as a make-up plan.
-    Run again, it adds newcomers to the absentees and drops those who signed in late."""
-    lessons = list(session.lessons.order_by("pk"))
+def session_assign_makeup(*, session: Session, by=None, today=None, now=None) -> StudyPlan | None:
+    """Give the members who did not sign in the session's published lessons as a make-up
+    plan, once the session is over (before that nobody is absent yet). Run again, it adds
+    newcomers to the absentees and drops those who signed in late."""
+    now = now or timezone.now()
+    if session.ends_at > now:
+        raise ValidationError(
+            _("%(session)s has not ended yet: give a make-up plan after the session.")
+            % {"session": session}
+        )
+    lessons = list(session.lessons.published(now).order_by("pk"))
     if not lessons:
         return None
     today = today or timezone.localdate()
@@ -156,7 +169,10 @@ def session_assign_makeup(*, session: Session, by=None, today=None) -> StudyPlan
     )
     current = set(PlanMember.objects.filter(plan=plan).values_list("member_id", flat=True))
     PlanMember.objects.filter(plan=plan, member_id__in=current - absent).delete()
-    PlanMember.objects.bulk_create(
-        PlanMember(plan=plan, member_id=pk) for pk in sorted(absent - current)
-    )
+    added = sorted(absent - current)
+    PlanMember.objects.bulk_create(PlanMember(plan=plan, member_id=pk) for pk in added)
+    if added:
+        signals.plan_assigned.send(
+            sender=StudyPlan, plan=plan, members=list(Member.objects.filter(pk__in=added))
+        )
     return plan

@@ -256,7 +256,9 @@ def _plans_for(access: Access):
 def plan_list(request):
     access = access_for(request.user)
     mine = list(
-        progress.plans_with_progress(StudyPlan.objects.for_member(access.member), request.user)
+        progress.plans_with_progress(
+            StudyPlan.objects.for_member(access.member), request.user, access
+        )
         .select_related("session")
         .order_by("due_on", "pk")
     )
@@ -279,8 +281,12 @@ def plan_list(request):
 def plan_detail(request, pk: int):
     access = access_for(request.user)
     plan = get_object_or_404(_plans_for(access).distinct().select_related("session"), pk=pk)
+    # Only lessons this person may open: a draft, or one addressed to another branch, is
+    # neither listed (its title would leak) nor counted.
     items = list(
-        plan.items.select_related("lesson__series").annotate(
+        plan.items.filter(lesson__in=_visible_lessons(access).values("pk"))
+        .select_related("lesson__series")
+        .annotate(
             learned=Exists(
                 StudyRecord.objects.filter(
                     user=request.user, lesson=OuterRef("lesson"), completed_at__isnull=False
@@ -305,7 +311,7 @@ def plan_detail(request, pk: int):
 
 
 def _progress_data(access: Access, plan: StudyPlan, branch_id: str | None) -> dict:
-    lesson_ids = list(plan.items.values_list("lesson_id", flat=True))
+    lesson_ids = progress.plan_lesson_ids(plan)
     total = len(lesson_ids)
     branches_in_scope = access.managed_units().filter(kind=OrgUnit.Kind.BRANCH)
     branch_rows = []
@@ -363,7 +369,7 @@ def plan_export(request, pk: int):
     if not access.is_organiser:
         raise Http404
     plan = get_object_or_404(StudyPlan.objects.followed_by(access), pk=pk)
-    lesson_ids = list(plan.items.values_list("lesson_id", flat=True))
+    lesson_ids = progress.plan_lesson_ids(plan)
     branches = list(
         progress.branches_with_progress(
             plan, access.organised_units().filter(kind=OrgUnit.Kind.BRANCH), lesson_ids
@@ -491,7 +497,12 @@ def session_makeup(request, pk: int):
     if not access.is_organiser:
         raise Http404
     session = get_object_or_404(Session.objects.managed_by(access), pk=pk)
-    plan = services.session_assign_makeup(session=session, by=request.user)
+    try:
+        plan = services.session_assign_makeup(session=session, by=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect(reverse("lessons:session", args=[session.pk]))
     if plan is None:
         messages.warning(request, _("The session has no lessons to make up."))
     else:

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from members import images
 from lessons.models import Lesson
+from members import images
 
 from .conftest import png_bytes
 

@@ -73,6 +73,9 @@ def test_attendance_per_branch_for_the_organiser(org, client_for, session):
 
 def test_absent_members_get_a_makeup_plan(org, client_for, session):
     services.session_sign_in(session=session, member=org.member_a, code=session.sign_in_code)
+    # A make-up plan is given once the session is over.
+    session.ends_at = timezone.now() - datetime.timedelta(minutes=1)
+    session.save(update_fields=["ends_at"])
     response = client_for("organiser").post(reverse("lessons:session_makeup", args=[session.pk]))
     assert response.status_code == 302
     plan = StudyPlan.objects.get(session=session)
