@@ -475,3 +475,7 @@ class TransferAdmin(ScopedAdmin):
     @admin.display(description=_("to"))
     def destination(self, transfer):
         return transfer.to_unit or transfer.to_outside
+
+
+# Help requests (连心桥) have their own read-only admin, registered on import.
+from . import help_admin  # noqa: E402, F401

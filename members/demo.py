@@ -61,6 +61,7 @@ DEMO_LOGINS = [
     ("secretary", "Secretary of the first office branch"),
     ("member", "A member of the first office branch"),
     ("staff", "A staff user who is not a Party member"),
+    ("liaison", "Liaison officer of the first office branch: handles its help requests"),
 ]
 
 
@@ -316,6 +317,10 @@ def seed(stdout=None, today: datetime.date | None = None) -> dict:
         Post,
     )
 
+    _seed_help_requests(
+        today=today, branches=branches, members_by_branch=members_by_branch, stdout=stdout
+    )
+
     result = {"committee": committee, "branches": branches, "members": members_by_branch}
     if stdout is not None:
         stdout.write(
@@ -323,3 +328,110 @@ def seed(stdout=None, today: datetime.date | None = None) -> dict:
             f"{Member.objects.filter(unit__path__startswith=committee.path).count()} members."
         )
     return result
+
+
+# --- help requests (连心桥) --------------------------------------------------------------------
+# (author index in branch 1, title, category, text, days ago, state)
+DEMO_HELP = [
+    (
+        2,
+        "孩子入学报名材料不全",
+        "family",
+        "孩子明年上小学，户籍材料还差一份证明，跑了两次都没办成，想请组织帮忙问问需要找哪个部门。",
+        5,
+        "new",
+    ),
+    (
+        2,
+        "父亲住院，值班需要调整",
+        "health",
+        "父亲因病住院两周，家里只有我能照顾，本月的夜班想请组织协调调整一下。",
+        2,
+        "taken",
+    ),
+    (
+        7,
+        "老旧小区用电线路老化",
+        "life",
+        "我家所在的老小区楼道线路老化，雨天经常跳闸，想请组织帮忙联系物业和社区。",
+        30,
+        "resolved",
+    ),
+]
+
+
+def _seed_help_requests(*, today, branches, members_by_branch, stdout=None) -> None:
+    """A few requests in branch 1: one new and untouched for more than three days (flagged),
+    one taken by the branch's liaison officer with notes, one resolved. Found again by
+    author and title, so a second run changes nothing. The branch's liaison officer gets
+    the login "liaison" when they have none, so the queue can be tried out."""
+    from .models import HelpRequest, HelpRequestNote
+
+    first = members_by_branch[0]
+    liaison_post = (
+        Post.objects.current(today)
+        .filter(unit=branches[0], kind=Post.Kind.LIAISON)
+        .select_related("member__user")
+        .first()
+    )
+    if liaison_post is None:  # a database seeded by hand: give the branch its liaison
+        liaison_post = Post.objects.create(
+            member=first[5], unit=branches[0], kind=Post.Kind.LIAISON, start_on=today
+        )
+    liaison = liaison_post.member
+    if liaison.user is None:
+        liaison.user = _user("liaison", first_name=liaison.name, email="liaison@example.com")
+        # Linking the demo login is part of making the record, like the bulk creation above:
+        # no history entry of its own.
+        Member.objects.filter(pk=liaison.pk).update(user=liaison.user)
+    handler = liaison.user
+    if stdout is not None:
+        stdout.write(
+            f"Help requests: liaison officer of {branches[0].name} is {liaison.name} "
+            f"(login {handler.username})."
+        )
+    morning = datetime.datetime.combine(today, datetime.time(9, 30), tzinfo=datetime.UTC)
+    for author_index, title, category, text, days_ago, state in DEMO_HELP:
+        author = first[author_index]
+        if HelpRequest.objects.filter(author=author, title=title).exists():
+            continue
+        filed = morning - datetime.timedelta(days=days_ago)
+        help_request = HelpRequest(
+            author=author,
+            unit=branches[0],
+            category=category,
+            title=title,
+            text=text,
+            created_at=filed,
+            last_activity_at=filed,
+        )
+        notes = []
+        if state in ("taken", "resolved"):
+            taken = filed + datetime.timedelta(hours=3)
+            help_request.status = HelpRequest.Status.TAKEN
+            help_request.taken_by = handler
+            help_request.taken_at = taken
+            help_request.last_activity_at = taken
+            notes = [
+                ("已电话联系本人，了解具体情况。", False, taken),
+                ("组织已收到，正在协调，请放心。", True, taken + datetime.timedelta(hours=1)),
+            ]
+        if state == "resolved":
+            resolved = filed + datetime.timedelta(days=4)
+            help_request.status = HelpRequest.Status.RESOLVED
+            help_request.resolved_by = handler
+            help_request.resolved_at = resolved
+            help_request.last_activity_at = resolved
+            help_request.resolution = "已联系社区和物业，楼道线路已于本周更换完毕。"
+        help_request._history_user = handler if state != "new" else author.user
+        help_request.save()
+        for note_text, visible, at in notes:
+            note = HelpRequestNote(
+                request=help_request,
+                author=handler,
+                text=note_text,
+                visible_to_member=visible,
+                created_at=at,
+            )
+            note._history_user = handler
+            note.save()

@@ -469,3 +469,123 @@ class Transfer(models.Model):
             raise ValidationError({"to_unit": _("The member is already in this unit.")})
         if self.to_unit_id and self.to_unit.kind != OrgUnit.Kind.BRANCH:
             raise ValidationError({"to_unit": _("Members belong to a Party branch.")})
+
+
+# --- help requests (连心桥) --------------------------------------------------------------------
+class HelpRequest(models.Model):
+    """A member's private request for help, seen only as `members.scoping` allows.
+
+    `unit` is the branch the request was filed in and stays so: its liaison officers and the
+    organisers above it handle it, and a later transfer of the author does not show the
+    request to the colleagues of their new branch.
+    """
+
+    class Category(models.TextChoices):
+        WORK = "work", _("Work")
+        LIFE = "life", _("Daily life")
+        HEALTH = "health", _("Health")
+        FAMILY = "family", _("Family")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        TAKEN = "taken", _("Being handled")
+        RESOLVED = "resolved", _("Resolved")
+
+    OPEN_STATUSES = (Status.NEW, Status.TAKEN)
+    # A request nobody has touched (no note, no change of status) for this long is flagged.
+    UNTOUCHED_AFTER = datetime.timedelta(days=3)
+
+    author = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="help_requests"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="help_requests"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("what is the difficulty"), max_length=4000)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("help request")
+        verbose_name_plural = _("help requests")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["unit", "status", "created_at"]),
+            models.Index(fields=["author", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("members:help_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_untouched(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.is_open and self.last_activity_at <= now - self.UNTOUCHED_AFTER
+
+
+class HelpRequestNote(models.Model):
+    """A handler's note on a help request: internal, or shown to the member who asked."""
+
+    request = models.ForeignKey(
+        HelpRequest, verbose_name=_("help request"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField(_("note"), max_length=2000)
+    visible_to_member = models.BooleanField(
+        _("visible to the member"),
+        default=False,
+        help_text=_("Internal notes are never shown to the member who asked."),
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

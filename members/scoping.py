@@ -22,7 +22,7 @@ from functools import cached_property
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Member, OrgUnit, Post
+from .models import HelpRequest, Member, OrgUnit, Post
 
 MASK = "••••"
 
@@ -140,6 +140,69 @@ class Access:
 
     def can_import(self) -> bool:
         return self.is_organiser
+
+    # --- help requests (连心桥) ----------------------------------------------------------------
+    # A help request is private: its author sees it; so do the liaison officers of the branch
+    # it was filed in and the organisers whose scope covers that branch. A liaison or
+    # organiser post covers its unit's subtree (a general branch's liaison follows up the
+    # branches under it). Secretaries and other branch officers do NOT see help requests
+    # unless they also hold one of those posts; nor do colleagues or staff. Nobody handles
+    # their own request: the author always sees it as the author (no internal notes).
+    @property
+    def handles_help(self) -> bool:
+        """Has a queue of help requests to follow up (it may be empty)."""
+        return self.is_superuser or bool(self.organiser_units) or bool(self.liaison_units)
+
+    def _help_units_q(self) -> Q | None:
+        units = self.organiser_units + self.liaison_units
+        if not units:
+            return None
+        q = Q()
+        for unit in units:
+            q |= Q(unit__path__startswith=unit.path)
+        return q
+
+    def handled_help_requests(self) -> QuerySet[HelpRequest]:
+        """Requests this person may take, annotate and resolve (never their own)."""
+        if self.is_superuser:
+            handled = HelpRequest.objects.all()
+        else:
+            q = self._help_units_q()
+            if q is None:
+                return HelpRequest.objects.none()
+            handled = HelpRequest.objects.filter(q)
+        if self.member is not None:
+            handled = handled.exclude(author=self.member)
+        return handled
+
+    def help_requests(self) -> QuerySet[HelpRequest]:
+        """Requests this person may open: their own and those they handle."""
+        if not self.is_authenticated:
+            return HelpRequest.objects.none()
+        if self.is_superuser:
+            return HelpRequest.objects.all()
+        q = self._help_units_q()
+        if self.member is not None:
+            own = Q(author=self.member)
+            q = own if q is None else (q | own)
+        if q is None:
+            return HelpRequest.objects.none()
+        return HelpRequest.objects.filter(q)
+
+    def can_handle_help(self, help_request: HelpRequest) -> bool:
+        if self.member is not None and help_request.author_id == self.member.pk:
+            return False
+        if self.is_superuser:
+            return True
+        return self._covers(self.organiser_units + self.liaison_units, help_request.unit)
+
+    def can_see_help(self, help_request: HelpRequest) -> bool:
+        own = self.member is not None and help_request.author_id == self.member.pk
+        return own or self.can_handle_help(help_request)
+
+    def can_file_help(self) -> bool:
+        """Only a member on the roll files a request: it goes to their branch."""
+        return self.is_member
 
 
 ANONYMOUS = Access(user=None)
