@@ -35,10 +35,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from members import images
+from members.likes import like_toggle
 from members.models import Member, OrgUnit
 from members.scoping import Access
 
-from . import permissions
+from . import permissions, signals
 from .models import (
     Adjustment,
     Campaign,
@@ -129,9 +130,23 @@ def _locked_sheet(sheet: ScoreSheet, version: int | None) -> ScoreSheet:
         .select_related("campaign", "unit", "member")
         .get(pk=sheet.pk)
     )
-    if version is not None and current.version != int(version):
+    if version is not None and not _same_version(current, version):
         raise StaleSheet(current)
     return current
+
+
+def read_version(raw) -> int:
+    """The version a form posted. A missing or malformed one reads as -1, which no sheet
+    has, so the save is refused as stale rather than skipping the edit-conflict check."""
+    raw = str(raw or "").strip()
+    return int(raw) if raw.isdigit() and raw.isascii() else -1
+
+
+def _same_version(sheet: ScoreSheet, version) -> bool:
+    try:
+        return sheet.version == int(version)
+    except (TypeError, ValueError):
+        return False  # malformed: treated as stale
 
 
 def _bump(sheet: ScoreSheet, by, **changes) -> None:
@@ -313,7 +328,7 @@ def sheets_save_grid(
             field = permissions.editable_field(access, sheet)
             if field is None:
                 raise PermissionDenied(_("This sheet cannot be changed now."))
-            if version is not None and sheet.version != int(version):
+            if version is not None and not _same_version(sheet, version):
                 stale.append(sheet)
             values, _adj, row_errors = _validate_sheet(criteria, lines, None, prefix=f"s{pk}-")
             for key, messages in row_errors.items():
@@ -382,6 +397,7 @@ def sheet_return(*, sheet: ScoreSheet, access: Access, by, comment: str) -> Scor
         if not permissions.can_return(access, current):
             raise PermissionDenied(_("This sheet cannot be returned now."))
         _bump(current, by, status=ScoreSheet.Status.RETURNED, return_comment=comment)
+        signals.sheet_returned.send(sender=ScoreSheet, sheet=current, by=by, comment=comment)
         return current
 
 
@@ -493,6 +509,7 @@ def campaign_publish(*, campaign: Campaign, by) -> Campaign:
             published_at=timezone.now(),
             published_by=by,
         )
+        signals.results_published.send(sender=Campaign, campaign=campaign, by=by)
         return campaign
 
 
@@ -697,10 +714,13 @@ def stories_set_status(*, stories, status: str, by) -> int:
             if story.status == status:
                 continue
             story.status = status
+            approved = status == Story.Status.PUBLISHED and story.published_at is None
             if status == Story.Status.PUBLISHED and story.published_at is None:
                 story.published_at = timezone.now()
             story._history_user = by
             story.save()
+            if approved:
+                signals.story_approved.send(sender=Story, story=story, by=by)
             count += 1
         return count
 
@@ -708,8 +728,4 @@ def stories_set_status(*, stories, status: str, by) -> int:
 def story_like(*, story: Story, user) -> bool:
     """Like a published story once (a second like takes it back). Returns liked or not."""
     with transaction.atomic():
-        deleted, _rows = StoryLike.objects.filter(story=story, user=user).delete()
-        if deleted:
-            return False
-        StoryLike.objects.create(story=story, user=user)
-        return True
+        return like_toggle(StoryLike, story=story, user=user)
