@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "sharing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.feed, name="feed"),
+    path("new/", views.new_post, name="new"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/like/", views.like, name="like"),
+    path("<int:pk>/comments/", views.comment, name="comment"),
+    path("<int:pk>/hide/", views.hide_post, name="hide"),
+    path("comments/<int:pk>/hide/", views.hide_comment, name="hide_comment"),
+]
