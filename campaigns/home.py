@@ -9,6 +9,8 @@ banners and stories on their pages.
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from members.scoping import Access
 
@@ -45,28 +47,69 @@ def panels(request, access: Access) -> list[dict]:
         .annotate(like_count=Count("likes"))
         .order_by("-published_at", "-pk")[:HOME_STORIES]
     )
-    to_score = []
-    if access.is_officer:
-        to_score = list(
-            permissions.sheets_for(access)
-            .filter(campaign__status=Campaign.Status.SCORING)
-            .values("campaign_id", "campaign__title")
-            .annotate(
-                total=Count("pk"),
-                done=Count("pk", filter=Q(status=ScoreSheet.Status.SUBMITTED)),
-            )
-            .order_by("campaign_id")
-        )
-    if not (latest or stories or to_score):
+    panel: dict = {"todo": _todo(access)}
+    if latest or stories:
+        # The scorer's campaigns are on the home page's to-do card, not in this card.
+        panel.update(template="campaigns/_home.html", latest=latest, stories=stories, to_score=[])
+    return [panel]
+
+
+def _todo(access: Access) -> list[dict]:
+    """The to-do entries of a scorer and an organiser (see partyportal.views.home): sheets
+    still to submit in campaigns open for scoring, and nominations waiting for review.
+    Two aggregate queries, whatever the number of sheets and stories."""
+    if not access.is_officer:
         return []
-    return [
-        {
-            "template": "campaigns/_home.html",
-            "latest": latest,
-            "stories": stories,
-            "to_score": to_score,
-        }
-    ]
+    entries = []
+    to_score = list(
+        permissions.sheets_for(access)
+        .filter(campaign__status=Campaign.Status.SCORING)
+        .values("campaign_id", "campaign__title")
+        .annotate(
+            total=Count("pk"),
+            done=Count("pk", filter=Q(status=ScoreSheet.Status.SUBMITTED)),
+        )
+        .order_by("campaign_id")
+    )
+    waiting = sum(row["total"] - row["done"] for row in to_score)
+    if to_score:
+        changelist = reverse("admin:campaigns_scoresheet_changelist")
+        entries.append(
+            {
+                "label": _("Appraisal to score"),
+                "count": waiting,
+                "url": changelist,
+                "note": _("sheets not yet submitted"),
+                "order": 10,
+                "details": [
+                    {
+                        "label": row["campaign__title"],
+                        "url": f"{changelist}?campaign={row['campaign_id']}",
+                        "note": _("%(done)s of %(total)s sheets submitted")
+                        % {"done": row["done"], "total": row["total"]},
+                    }
+                    for row in to_score
+                    if row["total"] > row["done"]
+                ],
+            }
+        )
+    if access.is_organiser:
+        nominations = (
+            Story.objects.filter(status=Story.Status.NOMINATED)
+            .filter(member__unit__in=access.organised_units())
+            .count()
+        )
+        entries.append(
+            {
+                "label": _("Nominations to review"),
+                "count": nominations,
+                "url": reverse("admin:campaigns_story_changelist")
+                + f"?status__exact={Story.Status.NOMINATED}",
+                "note": _("model stories waiting for approval"),
+                "order": 30,
+            }
+        )
+    return entries
 
 
 def _streak(banners: list[Result]) -> int:

@@ -1,17 +1,24 @@
-"""The micro-classroom's panels on the home page: today's lessons and my plans' progress."""
+"""The micro-classroom on the home page: today's lessons, my plans' progress, upcoming
+offline sessions, and an organiser's to-do entry for reflections to review."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.scoping import Access
 
 from . import progress
-from .models import Lesson, StudyPlan, StudyRecord
+from .models import Lesson, Reflection, Session, StudyPlan, StudyRecord
 
 TODAY_LESSONS = 3
 HOME_PLANS = 3
+HOME_SESSIONS = 3
+REVIEW_DAYS = 7  # reflections of the last week are an organiser's to review
 
 
 def panels(request, access: Access) -> list[dict]:
@@ -36,8 +43,46 @@ def panels(request, access: Access) -> list[dict]:
         plan.percent = progress.percent(plan.lesson_done, plan.lesson_total)
     # Unfinished plans first (soonest due), then finished ones.
     plans.sort(key=lambda p: (p.percent >= 100, p.due_on, p.pk))
+    result = [
+        {
+            "template": "lessons/_home_today.html",
+            "lessons": lessons,
+            "plans": plans[:HOME_PLANS],
+            "todo": _todo(access),
+        }
+    ]
+    now = timezone.now()
+    sessions = list(
+        Session.objects.visible_to(access)
+        .filter(ends_at__gte=now)
+        .select_related("unit")
+        .order_by("starts_at", "pk")[:HOME_SESSIONS]
+    )
+    if sessions:
+        result.append({"template": "lessons/_home_sessions.html", "sessions": sessions})
+    return result
+
+
+def _todo(access: Access) -> list[dict]:
+    """An organiser's reflections to review: those written in the last week under the
+    lessons they publish and not hidden (one count query)."""
+    if not access.is_organiser:
+        return []
+    since = timezone.localdate() - datetime.timedelta(days=REVIEW_DAYS - 1)  # today included
+    count = Reflection.objects.filter(
+        lesson__in=Lesson.objects.managed_by(access),
+        is_hidden=False,
+        created_at__date__gte=since,
+    ).count()
+    url = reverse("admin:lessons_reflection_changelist")
     return [
-        {"template": "lessons/_home_today.html", "lessons": lessons, "plans": plans[:HOME_PLANS]}
+        {
+            "label": _("Reflections to review"),
+            "count": count,
+            "url": f"{url}?is_hidden__exact=0&created_at__date__gte={since.isoformat()}",
+            "note": _("written in the last %(days)s days") % {"days": REVIEW_DAYS},
+            "order": 20,
+        }
     ]
 
 

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
-from . import media, views
+from . import media, search, stats, views
 
 admin.site.site_header = views.SITE_HEADER
 admin.site.site_title = views.SITE_HEADER
@@ -22,6 +22,9 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("notices/", include("notices.urls")),
     path("sharing/", include("sharing.urls")),
+    path("search/", search.search, name="search"),
+    path("stats/", stats.dashboard, name="stats"),
+    path("stats/<slug:key>.xlsx", stats.export, name="stats_export"),
     path("admin/", admin.site.urls),
     re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", media.serve, name="media"),
 ]
