@@ -7,6 +7,7 @@ from importlib import import_module
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from members.demo import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -18,6 +19,15 @@ class Command(BaseCommand):
     help = "Create (or complete) the demo organisation, lessons and campaigns."
 
     def handle(self, *args, **options):
+        # The demo fires the real notifications (a plan assigned, results published); their
+        # e-mails would go to made-up addresses, or fill a newcomer's console: keep them.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self._seed()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins:"))
+        for username, role in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   {role}")
+
+    def _seed(self) -> None:
         for label in DEMO_APPS:
             if not apps.is_installed(label):
                 continue
@@ -28,6 +38,3 @@ class Command(BaseCommand):
                     raise
                 continue
             module.seed(stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins:"))
-        for username, role in DEMO_LOGINS:
-            self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   {role}")
