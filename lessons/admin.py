@@ -23,7 +23,7 @@ from members.admin_scoping import ScopedAdmin
 from members.models import OrgUnit
 from members.scoping import Access, access_for
 
-from . import progress, services
+from . import progress, services, signals
 from .models import (
     AgendaItem,
     Attachment,
@@ -377,6 +377,22 @@ class StudyPlanAdmin(ScopedHistoryAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # Units and lessons are inlines, saved here: compare who the plan reached and what it
+        # held before and after, and tell those who have something new in their plan.
+        plan = form.instance
+        before_members = (
+            set(plan.assigned_members().values_list("pk", flat=True)) if change else set()
+        )
+        before_lessons = set(plan.items.values_list("lesson_id", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = plan.assigned_members()
+        lessons_added = bool(set(plan.items.values_list("lesson_id", flat=True)) - before_lessons)
+        told = after if lessons_added else after.exclude(pk__in=before_members)
+        told = list(told.only("pk", "user_id"))
+        if told and plan.items.exists():
+            signals.plan_assigned.send(sender=StudyPlan, plan=plan, members=told)
 
     @admin.display(description=_("progress"))
     def progress_link(self, plan):
