@@ -134,12 +134,7 @@ class CampaignAdmin(ScopedHistoryAdmin):
     def in_scope(self, access: Access, obj) -> bool:
         return access.organises_unit(obj.scope)
 
-    def has_module_permission(self, request) -> bool:
-        return self.access(request).is_organiser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        access = self.access(request)
-        return access.is_organiser and (obj is None or self.in_scope(access, obj))
+    organisers_only = True  # branch officers do not get this page
 
     def has_add_permission(self, request) -> bool:
         return self.access(request).is_organiser
@@ -675,12 +670,7 @@ class ResultAdmin(ScopedHistoryAdmin):
     def in_scope(self, access: Access, obj) -> bool:
         return access.organises_unit(obj.campaign.scope)
 
-    def has_module_permission(self, request) -> bool:
-        return self.access(request).is_organiser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        access = self.access(request)
-        return access.is_organiser and (obj is None or self.in_scope(access, obj))
+    organisers_only = True  # branch officers do not get this page
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -815,12 +805,7 @@ class StoryAdmin(ScopedHistoryAdmin):
     def in_scope(self, access: Access, obj) -> bool:
         return access.organises_unit(obj.member.unit)
 
-    def has_module_permission(self, request) -> bool:
-        return self.access(request).is_organiser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        access = self.access(request)
-        return access.is_organiser and (obj is None or self.in_scope(access, obj))
+    organisers_only = True  # branch officers do not get this page
 
     def has_add_permission(self, request) -> bool:
         return False  # nominations come from the site's form

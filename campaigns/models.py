@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from members.models import Member, OrgUnit
+from members.models import Member, OrgUnit, ancestor_paths
 
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 POINTS = {"max_digits": 6, "decimal_places": 1}
@@ -48,11 +48,7 @@ class CampaignQuerySet(models.QuerySet):
         if units:
             # A campaign's scope covers a unit when the unit's path starts with the scope's
             # path: collect every ancestor path of the person's units.
-            paths = set()
-            for unit in units:
-                parts = [p for p in unit.path.split(".") if p]
-                for i in range(1, len(parts) + 1):
-                    paths.add(".".join(parts[:i]) + ".")
+            paths = {path for unit in units for path in ancestor_paths(unit.path)}
             covers = Q(scope__path__in=paths)
             for unit in access.managed_units_list:
                 covers |= Q(scope__path__startswith=unit.path)

@@ -167,12 +167,7 @@ class LessonAdmin(ScopedHistoryAdmin):
     def in_scope(self, access: Access, obj) -> bool:
         return access.organises_unit(obj.unit)
 
-    def has_module_permission(self, request) -> bool:
-        return self.access(request).is_organiser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        access = self.access(request)
-        return access.is_organiser and (obj is None or self.in_scope(access, obj))
+    organisers_only = True  # branch officers do not get this page
 
     def has_add_permission(self, request) -> bool:
         return self.access(request).is_organiser
@@ -245,12 +240,7 @@ class ReflectionAdmin(ScopedAdmin):
     def in_scope(self, access: Access, obj) -> bool:
         return access.organises_unit(obj.lesson.unit)
 
-    def has_module_permission(self, request) -> bool:
-        return self.access(request).is_organiser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        access = self.access(request)
-        return access.is_organiser and (obj is None or self.in_scope(access, obj))
+    organisers_only = True  # branch officers do not get this page
 
     def has_add_permission(self, request) -> bool:
         return False

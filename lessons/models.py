@@ -26,19 +26,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members import images
-from members.models import Member, OrgUnit
+from members.models import Member, OrgUnit, ancestor_paths
 
 from .sanitise import clean_html, plain_text
 
 VIDEO_MAX_BYTES = 300 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt"]
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """ "000001.000004." -> ["000001.", "000001.000004."]: the unit and everything above it."""
-    segments = [s for s in path.split(".") if s]
-    return [".".join(segments[: i + 1]) + "." for i in range(len(segments))]
 
 
 def validate_video(file) -> None:

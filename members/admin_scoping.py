@@ -63,12 +63,18 @@ class ScopedAdmin(admin.ModelAdmin):
         return obj
 
     # --- permissions ------------------------------------------------------------------------
+    # Officers keep records; some pages (publishing, moderation) are for organisers only.
+    organisers_only = False
+
+    def may_enter(self, access: Access) -> bool:
+        return access.is_organiser if self.organisers_only else access.is_officer
+
     def has_module_permission(self, request) -> bool:
-        return self.access(request).is_officer
+        return self.may_enter(self.access(request))
 
     def has_view_permission(self, request, obj=None) -> bool:
         access = self.access(request)
-        return access.is_officer and (obj is None or self.in_scope(access, obj))
+        return self.may_enter(access) and (obj is None or self.in_scope(access, obj))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.access(request).is_superuser

@@ -1,4 +1,4 @@
-"""A like that a second tap takes back, shared by lessons and campaigns."""
+"""A like that a second tap takes back, shared by lessons, campaigns and sharing."""
 
 from __future__ import annotations
 

@@ -22,6 +22,12 @@ from simple_history.models import HistoricalRecords
 PATH_SEGMENT = 7  # six digits and a dot per level: a million units per level is plenty
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """ "000001.000004." -> ["000001.", "000001.000004."]: the unit and everything above it."""
+    segments = [s for s in path.split(".") if s]
+    return [".".join(segments[: i + 1]) + "." for i in range(len(segments))]
+
+
 class OrgUnitQuerySet(models.QuerySet):
     def subtree_of(self, units) -> OrgUnitQuerySet:
         """Units that are, or are under, any of `units`."""
@@ -136,8 +142,7 @@ class OrgUnit(models.Model):
 
     def ancestors(self) -> models.QuerySet:
         """This unit's ancestors, root first (one query)."""
-        ids = [int(seg) for seg in self.path.split(".") if seg][:-1]
-        return type(self).objects.filter(pk__in=ids).order_by("depth")
+        return type(self).objects.filter(path__in=ancestor_paths(self.path)[:-1]).order_by("depth")
 
     def subtree(self) -> OrgUnitQuerySet:
         return type(self).objects.filter(path__startswith=self.path)

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from lessons.models import ATTACHMENT_EXTENSIONS, ancestor_paths, validate_attachment
+from lessons.models import ATTACHMENT_EXTENSIONS, validate_attachment
 from lessons.sanitise import clean_html
-from members.models import Member, OrgUnit
+from members.models import Member, OrgUnit, ancestor_paths
 
 
 class NoticeQuerySet(models.QuerySet):

@@ -17,12 +17,7 @@ from .models import Comment, Photo, Post
 
 
 class ModerationAdmin(ScopedAdmin):
-    def has_module_permission(self, request) -> bool:
-        return self.access(request).is_organiser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        access = self.access(request)
-        return access.is_organiser and (obj is None or self.in_scope(access, obj))
+    organisers_only = True  # branch officers do not get this page
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -28,17 +28,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members import images
-from members.models import Member, OrgUnit
+from members.models import Member, OrgUnit, ancestor_paths
 
 MAX_PHOTOS = 9
 TEXT_MAX = 2000
 COMMENT_MAX = 500
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """ "000001.000004." -> ["000001.", "000001.000004."]: the unit and everything above it."""
-    segments = [s for s in path.split(".") if s]
-    return [".".join(segments[: i + 1]) + "." for i in range(len(segments))]
 
 
 def _moderated_q(access, prefix: str = "") -> Q | None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from members import images
-from members.models import Member, OrgUnit
+from members import images, likes
+from members.models import Member, OrgUnit, ancestor_paths
 
 from .models import COMMENT_MAX, MAX_PHOTOS, TEXT_MAX, Comment, Like, Photo, Post
 
@@ -22,8 +22,8 @@ PHOTO_MAX_SIDE = 1600
 
 def top_committee(unit: OrgUnit) -> OrgUnit:
     """The unit at the top of `unit`'s tree (its committee)."""
-    root_pk = int(unit.path.split(".")[0])
-    return unit if unit.pk == root_pk else OrgUnit.objects.get(pk=root_pk)
+    root_path = ancestor_paths(unit.path)[0]
+    return unit if unit.path == root_path else OrgUnit.objects.get(path=root_path)
 
 
 def audience_unit(member: Member, audience: str) -> OrgUnit:
@@ -106,14 +106,7 @@ def comment_create(*, post: Post, author: Member, text: str) -> Comment:
 
 def like_toggle(*, post: Post, member: Member) -> tuple[bool, int]:
     """Like if not liked, unlike if liked; returns (liked now, number of likes)."""
-    deleted, _rows = Like.objects.filter(post=post, member=member).delete()
-    liked = not deleted
-    if liked:
-        try:
-            with transaction.atomic():
-                Like.objects.create(post=post, member=member)
-        except IntegrityError:  # a double tap raced us: it is liked either way
-            pass
+    liked = likes.like_toggle(Like, post=post, member=member)
     return liked, Like.objects.filter(post=post).count()
 
 
