@@ -104,6 +104,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # partyportal itself for its management commands (seed_scale, backup, restore).
+    "partyportal",
     "members",
     "lessons",
     "campaigns",
