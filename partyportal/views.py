@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 
 from django.apps import apps
@@ -13,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
 from members.scoping import access_for
+
+from .middleware import database_unavailable_response
 
 SITE_HEADER = _("Party Portal")
 ADMIN_INDEX_TITLE = _("Records and appraisals")
@@ -92,5 +95,9 @@ def page_not_found(request, exception=None):
 
 @login_not_required
 def server_error(request):
+    # A database outage raised outside the view (by a middleware) gets the 503 page too.
+    outage = database_unavailable_response(request, sys.exc_info()[1])
+    if outage is not None:
+        return outage
     # No request context: its processors query the database, which may be what failed.
     return HttpResponseServerError(loader.render_to_string("500.html"))
