@@ -20,9 +20,9 @@ class LessonFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update(
-            {"placeholder": _("Words in the title or text"), "type": "search"}
-        )
+        # The widget's own type, not an attribute: an attribute would repeat type="text".
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs["placeholder"] = _("Words in the title or text")
 
     def filter(self, lessons: QuerySet[Lesson]) -> QuerySet[Lesson]:
         data = self.cleaned_data

@@ -27,7 +27,9 @@ class DirectoryFilterForm(forms.Form):
     def __init__(self, *args, access: Access, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = access.visible_units().order_by("path")
-        self.fields["q"].widget.attrs.update({"placeholder": _("Search by name"), "type": "search"})
+        # The widget's own type, not an attribute: an attribute would repeat type="text".
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs["placeholder"] = _("Search by name")
 
     def filter(self, members: QuerySet[Member]) -> QuerySet[Member]:
         data = self.cleaned_data
