@@ -69,10 +69,13 @@ def _todo(access: Access) -> list[dict]:
     if not access.is_organiser:
         return []
     since = timezone.localdate() - datetime.timedelta(days=REVIEW_DAYS - 1)  # today included
+    # From local midnight as an instant: `created_at__date` would convert every row's
+    # timestamp before comparing, so no index on created_at could be used.
+    since_start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
     count = Reflection.objects.filter(
         lesson__in=Lesson.objects.managed_by(access),
         is_hidden=False,
-        created_at__date__gte=since,
+        created_at__gte=since_start,
     ).count()
     url = reverse("admin:lessons_reflection_changelist")
     return [

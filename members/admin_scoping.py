@@ -172,20 +172,21 @@ class ScopedUnitFilter(admin.SimpleListFilter):
     field_path = "unit"
 
     def lookups(self, request, model_admin):
-        units = list(
-            access_for(request.user)
-            .managed_units()
-            .order_by("path")
-            .only("pk", "name", "short_name", "depth")
-        )
-        top = min((u.depth for u in units), default=0)
-        return [(str(u.pk), "· " * (u.depth - top) + u.label) for u in units]
+        # A province's thousands of branches are not listed (OrgUnitQuerySet.choice_rows);
+        # any unit in scope still filters when chosen from a link.
+        units = access_for(request.user).managed_units().choice_rows(self.value())
+        top = min((u["depth"] for u in units), default=0)
+        return [
+            (str(u["pk"]), "· " * (u["depth"] - top) + (u["short_name"] or u["name"]))
+            for u in units
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
+        # isascii: "²".isdigit() is true and int("²") fails.
+        if not (value.isascii() and value.isdigit()):
             return queryset.none()
         unit = access_for(request.user).managed_units().filter(pk=int(value)).first()
         if unit is None:

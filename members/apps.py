@@ -8,6 +8,10 @@ class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Organisation and members")
 
+    def ready(self) -> None:
+        # Connects the receivers that invalidate the cached member counts.
+        from . import counts  # noqa: F401
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -26,7 +26,13 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args, access: Access, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = access.visible_units().order_by("path")
+        unit = self.fields["unit"]
+        unit.queryset = access.visible_units().order_by("path")
+        # What is offered may be shorter than what is accepted (OrgUnitQuerySet.choice_rows).
+        selected = self.data.get("unit") if self.is_bound else None
+        unit.widget.choices = [("", unit.empty_label)] + [
+            (row["pk"], row["name"]) for row in unit.queryset.choice_rows(selected)
+        ]
         # The widget's own type, not an attribute: an attribute would repeat type="text".
         self.fields["q"].widget.input_type = "search"
         self.fields["q"].widget.attrs["placeholder"] = _("Search by name")

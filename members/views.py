@@ -1,42 +1,34 @@
 """Intranet pages of the organisation: overview, units, member directory and profiles.
 
 Every queryset starts from `members.scoping`; objects outside a person's scope are a 404.
-Member counts come from the database in one query per list, whatever its length.
+Member counts of the units come from `members.counts` (cached, no query when warm).
 """
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from . import hooks
+from . import counts, hooks
 from .forms import DirectoryFilterForm
 from .models import Member, OrgUnit, Post
-from .scoping import Access, access_for, mask
+from .scoping import Access, _outermost, access_for, mask
 
 MEMBERS_PER_PAGE = 50
 
 
-def with_member_counts(units: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
-    """Annotate each unit with the active members of its whole subtree, and how many of
-    them have a portal login (portal coverage): two correlated subqueries, not a loop."""
+class CountedPaginator(Paginator):
+    """A paginator told its count (the cached member count) instead of counting again."""
 
-    def count(extra: Q) -> Coalesce:
-        subquery = (
-            Member.objects.filter(
-                extra, status=Member.Status.ACTIVE, unit__path__startswith=OuterRef("path")
-            )
-            .order_by()
-            .values("status")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
+    def __init__(self, *args, count: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_count = count
 
-    return units.annotate(member_count=count(Q()), login_count=count(Q(user__isnull=False)))
+    @property
+    def count(self) -> int:
+        return self._known_count
 
 
 def _current_posts() -> Prefetch:
@@ -50,7 +42,7 @@ def _current_posts() -> Prefetch:
 def overview(request):
     """The organisation tree: the top units and the level under them, with counts."""
     access = access_for(request.user)
-    units = list(with_member_counts(OrgUnit.objects.filter(depth__lte=1)).order_by("path"))
+    units = counts.annotate(OrgUnit.objects.filter(depth__lte=1).order_by("path"))
     roots = [u for u in units if u.depth == 0]
     children: dict[int, list[OrgUnit]] = {}
     for unit in units:
@@ -68,8 +60,9 @@ def overview(request):
 
 def unit_detail(request, pk: int):
     access = access_for(request.user)
-    unit = get_object_or_404(with_member_counts(OrgUnit.objects.select_related("parent")), pk=pk)
-    children = with_member_counts(unit.children.all()).order_by("sort_order", "name")
+    unit = get_object_or_404(OrgUnit.objects.select_related("parent"), pk=pk)
+    [unit] = counts.annotate([unit])
+    children = counts.annotate(unit.children.order_by("sort_order", "name"))
     officers = (
         Post.objects.current()
         .filter(unit=unit)
@@ -85,7 +78,9 @@ def unit_detail(request, pk: int):
             .select_related("unit")
             .order_by("unit__path", "name", "pk")
         )
-        page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+        page = CountedPaginator(members, MEMBERS_PER_PAGE, count=unit.member_count).get_page(
+            request.GET.get("page")
+        )
     return render(
         request,
         "members/unit_detail.html",
@@ -102,6 +97,16 @@ def unit_detail(request, pk: int):
     )
 
 
+def _visible_roots(access: Access) -> list[OrgUnit]:
+    """The outermost units of `access.visible_members()`: their subtrees do not overlap."""
+    if access.is_superuser:
+        return list(OrgUnit.objects.filter(parent__isnull=True))
+    units = list(access.managed_units_list)
+    if access.is_member:
+        units.append(access.member.unit)
+    return _outermost(units)
+
+
 def directory(request):
     access = access_for(request.user)
     form = DirectoryFilterForm(request.GET or None, access=access)
@@ -112,9 +117,16 @@ def directory(request):
         members = members.none()  # a refused filter lists nobody rather than guessing
     else:
         members = members.active()
-    page = Paginator(members.order_by("unit__path", "name", "pk"), MEMBERS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    members = members.order_by("unit__path", "name", "pk")
+    unfiltered = not form.is_bound or (form.is_valid() and not any(form.cleaned_data.values()))
+    if unfiltered:
+        # Everyone on the roll in scope: the cached subtree counts already know how many.
+        tally = counts.subtree_counts()
+        known = sum(tally.get(unit.pk, (0, 0))[0] for unit in _visible_roots(access))
+        paginator = CountedPaginator(members, MEMBERS_PER_PAGE, count=known)
+    else:
+        paginator = Paginator(members, MEMBERS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

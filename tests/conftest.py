@@ -22,12 +22,22 @@ import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 
 from members.models import Member, OrgUnit, Post
 
 TODAY = datetime.date(2026, 11, 24)
 PASSWORD = "pass-for-tests-2017"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The local-memory cache lives as long as the process: no test may see another's
+    # cached figures (statistics, member counts) or login attempts.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -33,6 +34,7 @@ from lessons.models import Lesson, StudyRecord
 from members import stats as member_stats
 from members.models import Member, OrgUnit
 from members.scoping import access_for
+from partyportal import stats
 
 from .conftest import TODAY, make_member, make_user
 
@@ -425,3 +427,83 @@ def test_export_writes_formula_like_names_as_text(org, client_for):
     cells = [c for row in book.active.iter_rows() for c in row if c.value]
     names = [c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert names and all(c.data_type == "s" and c.value.startswith("'=") for c in names)
+
+
+# --- provincial scale: a row per unit, drill-down, cached figures -------------------------------
+@pytest.fixture
+def general_branch(org):
+    """A general branch under the committee with two branches of its own."""
+    general = OrgUnit.objects.create(
+        name="营销党总支", kind=OrgUnit.Kind.GENERAL_BRANCH, parent=org.committee
+    )
+    inner = [
+        OrgUnit.objects.create(name=f"营销第{n}党支部", kind=OrgUnit.Kind.BRANCH, parent=general)
+        for n in (1, 2)
+    ]
+    return general, inner
+
+
+def test_many_branches_make_a_row_per_unit_under_the_organisers(
+    org, client_for, general_branch, monkeypatch
+):
+    monkeypatch.setattr(stats, "MAX_BRANCH_ROWS", 3)  # four branches in scope
+    general, inner = general_branch
+    add_people(org, timezone.localdate())
+    make_member(inner[0], "营销甲")
+    make_member(inner[1], "营销乙", gender=Member.Gender.FEMALE)
+    page = client_for("organiser").get(reverse("stats"))
+    tables = {t.key: t for t in page.context["tables"]}
+    assert tables["branches"].columns[0] == "Unit"
+    assert tables["branches"].rows == [
+        [org.branch_a.label, 6, 5, 1],
+        [org.branch_b.label, 2, 1, 1],
+        [general.label, 2, 2, 0],
+    ]
+    drill = f"{reverse('stats')}?unit={general.pk}"
+    assert tables["coverage"].links == [None, None, drill]
+    assert f'href="{drill}"' in page.text
+
+    narrowed = client_for("organiser").get(drill)
+    tables = {t.key: t for t in narrowed.context["tables"]}
+    assert tables["branches"].columns[0] == "Branch"
+    assert [row[:2] for row in tables["branches"].rows] == [
+        [inner[0].label, 1],
+        [inner[1].label, 1],
+    ]
+    assert f'href="{reverse("stats_export", args=["coverage"])}?unit={general.pk}"' in (
+        narrowed.text
+    )
+    export = client_for("organiser").get(
+        reverse("stats_export", args=["branches"]) + f"?unit={general.pk}"
+    )
+    assert sheet_rows(export)[3][:2] == (inner[0].label, 1)
+
+
+@pytest.mark.parametrize("unit", ["other", "abc", "-1", "999999"])
+def test_narrowing_to_a_unit_out_of_scope_or_garbage_is_404(org, client_for, unit):
+    pk = str(org.branch_c.pk) if unit == "other" else unit
+    assert client_for("organiser").get(reverse("stats"), {"unit": pk}).status_code == 404
+    export = reverse("stats_export", args=["stage"])
+    assert client_for("organiser").get(export, {"unit": pk}).status_code == 404
+
+
+def test_a_member_change_recounts_the_cached_figures_at_once(org, client_for):
+    add_people(org, timezone.localdate())
+    client = client_for("organiser")
+    before = {t.key: t for t in client.get(reverse("stats")).context["tables"]}
+    make_member(org.branch_b, "新党员", gender=Member.Gender.FEMALE)
+    after = {t.key: t for t in client.get(reverse("stats")).context["tables"]}
+    assert after["gender"].total[1] == before["gender"].total[1] + 1
+
+
+def test_study_figures_are_cached_for_a_while_and_the_page_says_when_counted(org, client_for):
+    client = client_for("organiser")
+    lesson = Lesson.objects.create(unit=org.committee, title="课", status=Lesson.Status.PUBLISHED)
+    first = client.get(reverse("stats"))
+    assert "Figures counted at" in first.text
+    StudyRecord.objects.create(user=org.member_a.user, lesson=lesson, completed_at=timezone.now())
+    tables = {t.key: t for t in client.get(reverse("stats")).context["tables"]}
+    assert tables["study"].total[-3] == 0  # still the cached count
+    cache.clear()  # what FIGURES_TIMEOUT does
+    tables = {t.key: t for t in client.get(reverse("stats")).context["tables"]}
+    assert tables["study"].total[-3] == 1

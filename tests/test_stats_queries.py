@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +17,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Result, ScoreSheet
 from lessons.models import Lesson, StudyRecord
 from members.models import Member, OrgUnit
+from partyportal import stats
 
 
 def grow(org, start: int, count: int, branches: int) -> None:
@@ -78,13 +81,19 @@ def grow(org, start: int, count: int, branches: int) -> None:
 
 
 def count_queries(client, url: str) -> int:
+    cache.clear()  # the counting queries, not the cached figures
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
     return len(queries)
 
 
-def test_dashboard_and_exports_do_not_grow_with_members_branches_and_records(org, client_for):
+@pytest.mark.parametrize("rows", ["per branch", "per unit"])
+def test_dashboard_and_exports_do_not_grow_with_members_branches_and_records(
+    org, client_for, monkeypatch, rows
+):
+    # "per unit" is the provincial layout: a row per unit under the organiser's.
+    monkeypatch.setattr(stats, "MAX_BRANCH_ROWS", 1 if rows == "per unit" else 10_000)
     client = client_for("organiser")
     urls = [reverse("stats")] + [
         reverse("stats_export", args=[key]) for key in ("stage", "age", "study", "banners")
@@ -94,3 +103,12 @@ def test_dashboard_and_exports_do_not_grow_with_members_branches_and_records(org
     grow(org, 1000, 1000, branches=40)
     assert small[0] < 25, small  # access, session, user, the grouped queries
     assert [count_queries(client, url) for url in urls] == small
+
+
+def test_a_second_view_reads_the_figures_from_the_cache(org, client_for):
+    client = client_for("organiser")
+    grow(org, 0, 10, branches=2)
+    client.get(reverse("stats"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("stats"))
+    assert len(queries) <= 6, [q["sql"] for q in queries]  # session, user, access

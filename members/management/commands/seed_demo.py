@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
+from members import counts
 from members.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 # Order matters: lessons and campaigns hang off the organisation.
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         # e-mails would go to made-up addresses, or fill a newcomer's console: keep them.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._seed()
+        counts.invalidate()  # members were bulk-created: no signal told the cached counts
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins:"))
         for username, role in DEMO_LOGINS:
             self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   {role}")
