@@ -77,6 +77,7 @@ from lessons.models import (
     Tag,
 )
 from lessons.sanitise import clean_html, plain_text
+from members import counts as member_counts
 from members.demo import EDUCATION_WEIGHTS, GIVEN, JOBS, SURNAMES, _stage_dates
 from members.models import HelpRequest, HelpRequestNote, Member, OrgUnit, Post
 from notices.models import Kind, Notice, NoticeAudience, NoticeRead, Notification
@@ -511,8 +512,15 @@ def build(*, scale: float, seed: int, today: datetime.date, log: Callable[[str],
         b.writer.reset_sequences()
     started = time.monotonic()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh statistics for the planner (both databases)
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # VACUUM too: it fills the visibility map, without which PostgreSQL cannot count
+            # 5,000,000 study records from an index alone (and autovacuum may be off).
+            cursor.execute("VACUUM (ANALYZE)")
+        else:
+            cursor.execute("ANALYZE")  # fresh statistics for the planner (both databases)
     b.timings.append(("analyze", time.monotonic() - started))
+    # Bulk writes send no signals: whatever was cached from the previous data is stale.
+    member_counts.invalidate()
     return b
 
 
