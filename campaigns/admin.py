@@ -224,7 +224,7 @@ class SheetCampaignFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit():
+        if value and value.isascii() and value.isdigit():
             return queryset.filter(campaign_id=int(value))
         if value:
             return queryset.none()
@@ -306,7 +306,7 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
         access = self.access(request)
         sheet = get_object_or_404(
             permissions.sheets_for(access).select_related("campaign", "unit", "member"),
-            pk=unquote(object_id) if str(object_id).isdigit() else -1,
+            pk=unquote(object_id) if str(object_id).isascii() and str(object_id).isdigit() else -1,
         )
         field = permissions.editable_field(access, sheet)
         criteria = list(sheet.campaign.criteria.all())
@@ -627,7 +627,7 @@ class ResultCampaignFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit():
+        if value and value.isascii() and value.isdigit():
             return queryset.filter(campaign_id=int(value))
         return queryset.none() if value else queryset
 

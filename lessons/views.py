@@ -328,7 +328,7 @@ def _progress_data(access: Access, plan: StudyPlan, branch_id: str | None) -> di
         for row in branch_rows:
             row.rate = progress.percent(row.lesson_done, row.member_count * total)
     branch = None
-    if branch_id and branch_id.isdigit():
+    if branch_id and branch_id.isascii() and branch_id.isdigit():
         branch = get_object_or_404(branches_in_scope, pk=int(branch_id))
     elif not access.is_organiser:
         branch = branches_in_scope.order_by("path").first()

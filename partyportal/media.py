@@ -42,7 +42,9 @@ def serve(request, path: str):
         full_path = Path(safe_join(settings.MEDIA_ROOT, normalised))
     except Exception:
         raise Http404 from None
-    if not full_path.is_file():
+    # safe_join compares names only: a link inside MEDIA_ROOT may still point outside it.
+    root = Path(settings.MEDIA_ROOT).resolve()
+    if not full_path.is_file() or not full_path.resolve().is_relative_to(root):
         raise Http404
     content_type, _encoding = mimetypes.guess_type(full_path.name)
     content_type = content_type or "application/octet-stream"

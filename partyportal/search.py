@@ -98,7 +98,8 @@ def _group(kind, label, results, q, cap) -> dict:
 
 def search(request):
     access = access_for(request.user)
-    q = " ".join((request.GET.get("q") or "").split())
+    # NUL cannot be stored or searched for (PostgreSQL refuses it in a query): drop it.
+    q = " ".join((request.GET.get("q") or "").replace("\x00", " ").split())
     error = ""
     groups: list[dict] = []
     if len(q) > MAX_QUERY:

@@ -114,3 +114,87 @@ def test_file_names_are_quoted_in_the_header(client_for, media, name):
         assert disposition.startswith("inline; filename*=utf-8''")
     else:
         assert disposition == 'attachment; filename="quote\\".html"'
+
+
+# --- nothing uploaded runs as a page, whatever its name or bytes -------------------------------
+@pytest.mark.parametrize(
+    "name",
+    [
+        "EVIL.HTML",
+        "photo.png.html",
+        "page.htm",
+        "page.xhtml",
+        "feed.xml",
+        "drawing.SVG",
+        "drawing.svgz",
+        "script.js",
+        "style.css",
+        "favicon.ico",
+        "movie.swf",
+    ],
+)
+def test_documents_and_scripts_are_attachments_whatever_the_case_or_double_extension(
+    client_for, media, name
+):
+    (media / name).write_bytes(b"<html><script>alert(1)</script></html>")
+    response = client_for("member_a").get(f"/media/{name}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_html_bytes_under_a_picture_name_are_never_sniffed_into_a_page(client_for, media):
+    # Pillow re-encodes uploads, but a file put there by other means must still be inert:
+    # its declared type is an image and the browser is told not to guess.
+    (media / "polyglot.png").write_bytes(b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script>")
+    response = client_for("member_a").get("/media/polyglot.png")
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "sandbox" in policy
+    assert "script-src" not in policy  # scripts fall back to default-src 'none'
+
+
+@pytest.mark.parametrize(
+    "name, content_type",
+    [
+        ("a.jpg", "image/jpeg"),
+        ("a.webp", "image/webp"),
+        ("a.gif", "image/gif"),
+        ("a.mp4", "video/mp4"),
+        ("a.pdf", "application/pdf"),
+    ],
+)
+def test_pictures_video_and_pdf_are_inline_with_the_same_protection(
+    client_for, media, name, content_type
+):
+    (media / name).write_bytes(b"\x00" * 16)
+    response = client_for("member_a").get(f"/media/{name}")
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_head_answers_carry_the_protective_headers_too(client_for, media):
+    response = client_for("member_a").head("/media/evil.svg")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_a_link_inside_media_root_to_a_file_outside_is_404(client_for, media):
+    (media / "members" / "link.txt").symlink_to(media.parent / "secret.txt")
+    response = client_for("member_a").get("/media/members/link.txt")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["evil.html%00.png", "evil.html\x00.png", "%00", "a%5c..%5c..%5csecret.txt"]
+)
+def test_nul_bytes_and_backslashes_in_a_media_path_are_404(client_for, media, path):
+    assert client_for("member_a").get(f"/media/{path}").status_code == 404
