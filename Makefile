@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DEBUG=true
 
-.PHONY: run install test test-fast lint format migrations-check messages messages-check collectstatic clean
+.PHONY: run install tools test test-fast lint format migrations-check messages messages-check collectstatic clean \
+        bench lighthouse load cluster scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +17,43 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The page-quality tools of package.json (axe-core, the Nu Html Checker, Lighthouse), when npm
+# is there; without them the quality tests say they skipped. --ignore-scripts: vnu-jar's
+# install script would download a Java runtime of its own.
+NPM := $(shell command -v npm 2>/dev/null)
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+tools: $(if $(NPM),node_modules/.installed)
+
 run: install
 	$(DEV) $(BIN)/python manage.py migrate --verbosity 0
 	$(DEV) $(BIN)/python manage.py seed_demo
 	@echo "Serving http://127.0.0.1:8000 (stop with Ctrl-C)"
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+test: install tools
 	$(BIN)/pytest -rfEs $(PYTEST_ARGS)
+
+# Provincial scale, speed and robustness; none of these is part of `make test` (see README).
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scale
+
+scale: install
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(DEV) $(BIN)/python manage.py migrate --verbosity 0
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(DEV) $(BIN)/python manage.py seed_scale $(SCALE_ARGS)
+
+bench: install
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lighthouse: install tools
+	$(BIN)/python scripts/lighthouse.py
+
+load: install
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+cluster: install
+	$(BIN)/python scripts/cluster.py
 
 lint: install
 	$(BIN)/ruff check .
@@ -47,4 +77,4 @@ collectstatic: install
 	$(BIN)/python manage.py collectstatic --noinput
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .test-media
+	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles .test-media
