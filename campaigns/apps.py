@@ -9,6 +9,7 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from members import hooks
 
+        from . import caching  # noqa: F401  (connects the receivers that expire cached pages)
         from .home import member_section, unit_section
 
         if member_section not in hooks.member_sections:

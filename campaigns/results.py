@@ -11,6 +11,8 @@ import io
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -20,6 +22,7 @@ from members.spreadsheets import escape_formula
 from .models import Adjustment, Campaign, Correction, Result, Score, Story
 
 CHART_ROWS = 20  # the chart shows the top of the ranking; the table shows everyone
+RESULTS_PER_PAGE = 50  # a provincial ranking lists thousands of branches
 CHART_WIDTH = 420
 CHART_LABEL = 120
 CHART_VALUE = 56
@@ -27,25 +30,27 @@ CHART_BAR = 22
 CHART_GAP = 8
 
 
-def results_table(campaign: Campaign) -> dict:
-    criteria = list(campaign.criteria.all())
-    results = list(
-        campaign.results.select_related("unit", "member").order_by("rank", "subject_name", "pk")
+def _rows(campaign: Campaign, criteria: list, results: list[Result], *, whole: bool) -> tuple:
+    """The table rows of `results` with their points, adjustments, corrections and stories,
+    in four queries: for the whole ranking by campaign, for a page by its sheets."""
+    sheets = (
+        {"sheet__campaign": campaign} if whole else {"sheet_id__in": [r.sheet_id for r in results]}
     )
     points: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
-    for sheet_id, criterion_id, value in Score.objects.filter(sheet__campaign=campaign).values_list(
+    for sheet_id, criterion_id, value in Score.objects.filter(**sheets).values_list(
         "sheet_id", "criterion_id", "points"
     ):
         points[sheet_id][criterion_id] = value
     adjustments: dict[int, Decimal] = defaultdict(Decimal)
-    for sheet_id, kind, value in Adjustment.objects.filter(sheet__campaign=campaign).values_list(
+    for sheet_id, kind, value in Adjustment.objects.filter(**sheets).values_list(
         "sheet_id", "kind", "points"
     ):
         adjustments[sheet_id] += value if kind == Adjustment.Kind.BONUS else -value
+    of_results = (
+        {"result__campaign": campaign} if whole else {"result_id__in": [r.pk for r in results]}
+    )
     corrections: dict[int, list[Correction]] = defaultdict(list)
-    for correction in Correction.objects.filter(result__campaign=campaign).select_related(
-        "criterion"
-    ):
+    for correction in Correction.objects.filter(**of_results).select_related("criterion"):
         corrections[correction.result_id].append(correction)
     holders = [r.member_id for r in results if r.is_banner_holder and r.member_id]
     stories: dict[int, Story] = {}
@@ -63,13 +68,66 @@ def results_table(campaign: Campaign) -> dict:
                 "story": stories.get(result.member_id) if result.member_id else None,
             }
         )
+    return rows, bool(corrections)
+
+
+def _ranked(campaign: Campaign):
+    return campaign.results.select_related("unit", "member").order_by("rank", "subject_name", "pk")
+
+
+def results_table(campaign: Campaign) -> dict:
+    """The whole ranking (print page, XLSX)."""
+    criteria = list(campaign.criteria.all())
+    results = list(_ranked(campaign))
+    rows, any_corrections = _rows(campaign, criteria, results, whole=True)
     return {
         "criteria": criteria,
         "rows": rows,
         "chart": chart(results[:CHART_ROWS]),
         "holders": [r for r in results if r.is_banner_holder],
-        "any_corrections": bool(corrections),
+        "subjects": len(results),
+        "any_corrections": any_corrections,
     }
+
+
+def results_page(campaign: Campaign, number) -> dict:
+    """One page of the ranking (RESULTS_PER_PAGE rows), with the chart of the top ranks and
+    every banner holder, in a fixed number of queries whatever the campaign's size."""
+    criteria = list(campaign.criteria.all())
+    page = Paginator(_ranked(campaign), RESULTS_PER_PAGE).get_page(number)
+    results = list(page.object_list)
+    rows, any_corrections = _rows(campaign, criteria, results, whole=False)
+    top = results[:CHART_ROWS] if page.number == 1 else list(_ranked(campaign)[:CHART_ROWS])
+    return {
+        "criteria": criteria,
+        "rows": rows,
+        "page": page,
+        "chart": chart(top),
+        "holders": list(_ranked(campaign).filter(is_banner_holder=True)),
+        "subjects": page.paginator.count,
+        "any_corrections": any_corrections,
+    }
+
+
+def result_of(campaign: Campaign, member) -> Result | None:
+    """The viewer's own row: their result in a members' campaign, their branch's otherwise."""
+    if member is None:
+        return None
+    if campaign.kind == Campaign.Kind.MEMBERS:
+        mine = campaign.results.filter(member_id=member.pk)
+    else:
+        mine = campaign.results.filter(unit_id=member.unit_id, member__isnull=True)
+    return mine.order_by("rank", "subject_name", "pk").first()
+
+
+def page_of(result: Result) -> int:
+    """The page of the ranking that lists `result` (the order of `_ranked`)."""
+    before = result.campaign.results.filter(
+        Q(rank__lt=result.rank)
+        | Q(rank=result.rank, subject_name__lt=result.subject_name)
+        | Q(rank=result.rank, subject_name=result.subject_name, pk__lt=result.pk)
+    ).count()
+    return before // RESULTS_PER_PAGE + 1
 
 
 def chart(results: list[Result]) -> dict:

@@ -39,7 +39,7 @@ from members.likes import like_toggle
 from members.models import Member, OrgUnit
 from members.scoping import Access
 
-from . import permissions, signals
+from . import caching, permissions, signals
 from .models import (
     Adjustment,
     Campaign,
@@ -609,6 +609,8 @@ def results_compute(*, campaign: Campaign, by) -> list[Result]:
             batch_size=500,
             default_user=by,
         )
+    # Bulk writes send no signals: cached results pages (campaigns.caching) learn it here.
+    caching.results_changed(campaign.pk)
     return create + update
 
 

@@ -14,16 +14,25 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.scoping import access_for
 
-from . import services
+from . import caching, services
 from .forms import NominationForm
 from .models import Campaign, Story, StoryLike
-from .results import banner_wall_rows, results_table, xlsx_workbook
+from .results import (
+    banner_wall_rows,
+    page_of,
+    result_of,
+    results_page,
+    results_table,
+    xlsx_workbook,
+)
 
 RESULT_STATUSES = (Campaign.Status.REVIEW, Campaign.Status.PUBLISHED)
 
@@ -48,11 +57,51 @@ def _campaign_for(request, pk: int) -> Campaign:
     return campaign
 
 
+def _page_number(raw) -> int:
+    try:
+        return max(int(raw), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
 def results(request, pk: int):
+    """One page of the ranking; `?mine=1` jumps to the page holding the viewer's own row.
+    The shared part of a published campaign's page is rendered once per version."""
     campaign = _campaign_for(request, pk)
-    return render(
-        request, "campaigns/results.html", {"campaign": campaign, **results_table(campaign)}
-    )
+    member = access_for(request.user).member
+    here = reverse("campaigns:results", args=[campaign.pk])
+    if request.GET.get("mine"):
+        mine = result_of(campaign, member)
+        if mine is None:
+            messages.info(
+                request,
+                _("You are not in this ranking.")
+                if campaign.kind == Campaign.Kind.MEMBERS
+                else _("Your branch is not in this ranking."),
+            )
+            return redirect(here)
+        mine.campaign = campaign
+        return redirect(f"{here}?page={page_of(mine)}#result-{mine.pk}")
+    number = _page_number(request.GET.get("page"))
+    landed: list[int] = []
+
+    def render_ranking() -> str:
+        table = results_page(campaign, number)
+        landed.append(table["page"].number)
+        return render_to_string("campaigns/_ranking.html", {"campaign": campaign, **table})
+
+    if campaign.is_published:
+        key = caching.results_page_key(campaign.pk, number)
+        ranking = caching.cached(key, render_ranking, keep=lambda: landed == [number])
+    else:
+        ranking = render_ranking()  # an organiser's preview: never shared, never stale
+    find_label = None
+    if member is not None:
+        find_label = (
+            _("Find my place") if campaign.kind == Campaign.Kind.MEMBERS else _("Find my branch")
+        )
+    context = {"campaign": campaign, "ranking": mark_safe(ranking), "find_label": find_label}
+    return render(request, "campaigns/results.html", context)
 
 
 def results_print(request, pk: int):
@@ -64,7 +113,13 @@ def results_print(request, pk: int):
 
 def results_xlsx(request, pk: int):
     campaign = _campaign_for(request, pk)
-    content = xlsx_workbook(campaign, results_table(campaign))
+    if campaign.is_published:  # seconds of work for thousands of subjects: made once
+        content = caching.cached(
+            caching.results_xlsx_key(campaign.pk),
+            lambda: xlsx_workbook(campaign, results_table(campaign)),
+        )
+    else:
+        content = xlsx_workbook(campaign, results_table(campaign))
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -75,9 +130,17 @@ def results_xlsx(request, pk: int):
 
 
 def banner_wall(request):
+    """The wall is the same for everyone who sees the same campaigns: rendered once each."""
     access = access_for(request.user)
     campaigns = Campaign.objects.visible_to(access).published()
-    return render(request, "campaigns/wall.html", {"kinds": banner_wall_rows(campaigns)})
+    ids = list(campaigns.values_list("pk", flat=True))
+    wall = caching.cached(
+        caching.wall_key(ids),
+        lambda: render_to_string(
+            "campaigns/_wall.html", {"kinds": banner_wall_rows(Campaign.objects.filter(pk__in=ids))}
+        ),
+    )
+    return render(request, "campaigns/wall.html", {"wall": mark_safe(wall)})
 
 
 # --- model stories ----------------------------------------------------------------------------
