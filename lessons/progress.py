@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from members.models import Member, OrgUnit
@@ -118,3 +122,34 @@ def streak(days: list[datetime.date], today: datetime.date) -> int:
         count += 1
         wanted -= datetime.timedelta(days=1)
     return count
+
+
+# --- "learned by N colleagues" on a lesson page -----------------------------------------------
+# Counting a lesson's completed records among 5 million took a query on every page view; the
+# figure changes only when someone completes (or a record is removed), so it is cached per
+# lesson and dropped by the signals below. Bulk writes bypass signals: the timeout bounds how
+# long a figure can lag after one (seed_demo, seed_scale).
+LEARNED_TIMEOUT = 15 * 60
+
+
+def _learned_key(lesson_id: int) -> str:
+    return f"lessons:learned-count:{lesson_id}"
+
+
+def learned_count(lesson_id: int) -> int:
+    """How many people completed the lesson (cached; no query when warm)."""
+    key = _learned_key(lesson_id)
+    found = cache.get(key)
+    if found is None:
+        found = StudyRecord.objects.filter(lesson_id=lesson_id, completed_at__isnull=False).count()
+        cache.set(key, found, LEARNED_TIMEOUT)
+    return found
+
+
+@receiver(post_save, sender=StudyRecord, dispatch_uid="lessons.progress.record_saved")
+@receiver(post_delete, sender=StudyRecord, dispatch_uid="lessons.progress.record_deleted")
+def _record_changed(instance: StudyRecord, **kwargs) -> None:
+    # Now, and again after the commit: a reader between the two would cache the old figure.
+    key = _learned_key(instance.lesson_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

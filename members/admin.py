@@ -10,20 +10,25 @@ member with history is never deleted at all.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import admin_import
+from . import admin_import, counts
 from .admin_scoping import FromUnitFilter, ScopedAdmin, ScopedUnitFilter, in_managed_units
 from .forms_admin import MemberAdminForm
 from .models import Member, OrgUnit, Post, Transfer
@@ -195,6 +200,30 @@ SENSITIVE_DISPLAY = {
 }
 
 
+class MemberCountPaginator(Paginator):
+    """Counts the filtered members once per version of the member figures (members.counts).
+
+    Counting a province's 100,000 members took ~12 ms on every page of the changelist. The
+    key is the count query's own SQL and parameters (scope, filters, search, today's date in a
+    date filter), so equal keys mean equal counts while no member, unit or login changed.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        query = self.object_list.query
+        try:
+            sql, params = query.sql_with_params()
+        except EmptyResultSet:
+            return 0
+        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        key = f"members:admin-count:{counts.version()}:{digest}"
+        found = cache.get(key)
+        if found is None:
+            found = super().count
+            cache.set(key, found, counts.TIMEOUT)
+        return found
+
+
 @admin.register(Member)
 class MemberAdmin(ScopedHistoryAdmin):
     list_display = ("name", "unit_label", "gender", "stage", "status", "has_login", "overdue")
@@ -209,6 +238,7 @@ class MemberAdmin(ScopedHistoryAdmin):
     list_per_page = 50
     # "x of y" would count a province's 100,000 members a second time on every page.
     show_full_result_count = False
+    paginator = MemberCountPaginator
     change_list_template = "admin/members/member/change_list.html"
 
     PERSON = (

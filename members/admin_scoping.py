@@ -9,11 +9,13 @@ view asks for it (change, history, delete, a past version).
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin import widgets
+from django.contrib.admin import helpers, widgets
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Member, OrgUnit
@@ -41,6 +43,17 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def access(self, request) -> Access:
         return access_for(request.user)
+
+    def action_checkbox(self, obj):
+        # ModelAdmin's markup, written out: a CheckboxInput rendered through the form
+        # renderer's templates cost ~0.1 ms a row, 50 rows a changelist page.
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def scope(self, access: Access) -> QuerySet:
         raise NotImplementedError
@@ -180,6 +193,26 @@ class ScopedUnitFilter(admin.SimpleListFilter):
             (str(u["pk"]), "· " * (u["depth"] - top) + (u["short_name"] or u["name"]))
             for u in units
         ]
+
+    def choices(self, changelist):
+        if changelist.add_facets:
+            yield from super().choices(changelist)
+            return
+        # One query string with a placeholder instead of one per unit: a province's 337 units
+        # took ~3 ms. The parameters are sorted by name, so only the value differs per unit.
+        placeholder = "__unit__"
+        template = changelist.get_query_string({self.parameter_name: placeholder})
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": template.replace(placeholder, str(lookup)),  # digits only
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -9,8 +9,8 @@ class MembersConfig(AppConfig):
     verbose_name = _("Organisation and members")
 
     def ready(self) -> None:
-        # Connects the receivers that invalidate the cached member counts.
-        from . import counts  # noqa: F401
+        # Connects the receivers that invalidate the cached member counts, access and cards.
+        from . import counts, home, scoping  # noqa: F401
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

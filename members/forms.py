@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import flatatt
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import Member, OrgUnit
 from .scoping import Access
 
 
+class PlainSelect(forms.Select):
+    """A flat <select> written out in Python rather than through the form renderer's
+    templates: a province's 337 unit choices took ~40 ms to render one option template each.
+    Same markup as forms.Select for flat (ungrouped) choices."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = {str(v) for v in self.format_value(value)}
+        options = "".join(
+            f'<option value="{escape(str(v))}"{" selected" if str(v) in chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for v, label in self.choices
+        )
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # every piece escaped above
+
+
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=50)
     unit = forms.ModelChoiceField(
-        label=_("Unit"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("All units")
+        label=_("Unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label=_("All units"),
+        widget=PlainSelect,
     )
     stage = forms.ChoiceField(
         label=_("Stage"), choices=[("", _("All stages")), *Member.Stage.choices], required=False

@@ -16,12 +16,20 @@ Views and the admin both start from these querysets and then fetch
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import counts
 from .models import HelpRequest, Member, OrgUnit, Post
 
 MASK = "••••"
@@ -208,13 +216,57 @@ class Access:
 ANONYMOUS = Access(user=None)
 
 
-def access_for(user) -> Access:
-    """The Access of a user, computed once and kept on the user object (two queries)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return ANONYMOUS
-    cached = getattr(user, "_party_access", None)
-    if cached is not None:
-        return cached
+# Every page's layout asks for the person's access, so what it is derived from (their member
+# record and current posts) is kept in the cache: no query on a hit. The entry is stamped with
+# a version token that every save or delete of a post, member, unit or login replaces, the
+# member counts' token (which the bulk writes that bypass signals replace), and the local
+# date, since a post starts and ends on dates; any difference reloads it, so a removed post
+# removes its rights on the next request. The tokens are read before the rows, and the token
+# is replaced again when the transaction commits: an entry loaded from the old rows between
+# the write and the commit is stamped with a token that is no longer current.
+ACCESS_VERSION_KEY = "members:access:version"
+
+
+def person_cache_enabled() -> bool:
+    """settings.PERSON_CACHE; unset, on only with a cache every process shares (Redis): in
+    per-process memory a write in one gunicorn worker could not invalidate another's copy,
+    and a removed post would keep its rights there."""
+    setting = getattr(settings, "PERSON_CACHE", None)
+    if setting is not None:
+        return bool(setting)
+    backend = settings.CACHES["default"]["BACKEND"].lower()
+    return "locmem" not in backend and "dummy" not in backend
+
+
+ACCESS_TIMEOUT = 60 * 60  # an hour: a bound on anything a missed invalidation could leave
+
+
+def _cached_roles(user) -> tuple:
+    """The roles from the cache, or loaded and stored: one cache round trip on a hit (the
+    entry and the tokens it was stored under, together)."""
+    key = f"members:access:{user.pk}"
+    found = cache.get_many([key, ACCESS_VERSION_KEY, counts.VERSION_KEY])
+    token = found.get(ACCESS_VERSION_KEY)
+    if token is None:
+        token = uuid.uuid4().hex
+        if not cache.add(ACCESS_VERSION_KEY, token, counts.TIMEOUT):
+            token = cache.get(ACCESS_VERSION_KEY) or token
+    stamp = (token, found.get(counts.VERSION_KEY) or counts.version(), timezone.localdate())
+    entry = found.get(key)
+    if entry is not None and entry[0] == stamp:
+        return entry[1]
+    roles = _load_roles(user)
+    cache.set(key, (stamp, roles), ACCESS_TIMEOUT)
+    return roles
+
+
+def invalidate_access() -> None:
+    """Forget every person's cached access (call after writes that bypass signals)."""
+    cache.set(ACCESS_VERSION_KEY, uuid.uuid4().hex, counts.TIMEOUT)
+
+
+def _load_roles(user) -> tuple:
+    """The person's member record and the units of their current posts (two queries)."""
     member = Member.objects.select_related("unit").filter(user=user).first()
     organiser_units, officer_units, liaison_units = [], [], []
     if member is not None and member.is_active:
@@ -227,15 +279,50 @@ def access_for(user) -> Access:
                     organiser_units.append(post.unit)
             elif post.kind == Post.Kind.LIAISON:
                 liaison_units.append(post.unit)
+    return member, _outermost(organiser_units), _outermost(officer_units), liaison_units
+
+
+def access_for(user) -> Access:
+    """The Access of a user, computed once and kept on the user object; from the cache when
+    nothing it depends on changed (no query), otherwise two queries."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, "_party_access", None)
+    if cached is not None:
+        return cached
+    roles = _cached_roles(user) if person_cache_enabled() else _load_roles(user)
+    member, organiser_units, officer_units, liaison_units = roles
     access = Access(
         user=user,
         member=member,
-        organiser_units=_outermost(organiser_units),
-        officer_units=_outermost(officer_units),
+        organiser_units=organiser_units,
+        officer_units=officer_units,
         liaison_units=liaison_units,
     )
     user._party_access = access
     return access
+
+
+@receiver(post_save, sender=Post, dispatch_uid="members.scoping.post_saved")
+@receiver(post_delete, sender=Post, dispatch_uid="members.scoping.post_deleted")
+@receiver(post_save, sender=Member, dispatch_uid="members.scoping.member_saved")
+@receiver(post_delete, sender=Member, dispatch_uid="members.scoping.member_deleted")
+@receiver(post_save, sender=OrgUnit, dispatch_uid="members.scoping.unit_saved")
+@receiver(post_delete, sender=OrgUnit, dispatch_uid="members.scoping.unit_deleted")
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="members.scoping.login_gone")
+def _roles_changed(**kwargs) -> None:
+    if not person_cache_enabled():
+        return
+    invalidate_access()
+    transaction.on_commit(invalidate_access, using=kwargs.get("using"))
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="members.scoping.login_made")
+def _login_saved(created: bool = False, **kwargs) -> None:
+    # A new login may reuse the pk of a deleted one (SQLite); a login's own saves (the last
+    # login time) change nothing cached here.
+    if created:
+        _roles_changed(**kwargs)
 
 
 def _outermost(units: list[OrgUnit]) -> list[OrgUnit]:

@@ -6,9 +6,15 @@ Member counts of the units come from `members.counts` (cached, no query when war
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import counts, hooks
@@ -17,6 +23,9 @@ from .models import Member, OrgUnit, Post
 from .scoping import Access, _outermost, access_for, mask
 
 MEMBERS_PER_PAGE = 50
+# What members/_member_list.html shows: fifty whole member rows (ID numbers, addresses…)
+# cost more to fetch and build than the page needs.
+MEMBER_LIST_FIELDS = ("name", "stage", "job_title", "unit__name", "unit__short_name")
 
 
 class CountedPaginator(Paginator):
@@ -39,9 +48,29 @@ def _current_posts() -> Prefetch:
     )
 
 
-def overview(request):
-    """The organisation tree: the top units and the level under them, with counts."""
-    access = access_for(request.user)
+def _cached_fragment(name: str, template: str, context: Callable[[], dict]) -> Callable[[], str]:
+    """A callable for the page's template (which calls it while rendering, so the fragment's
+    context comes after the page's in a test response's `context`)."""
+    return lambda: _fragment(name, template, context)
+
+
+def _fragment(name: str, template: str, context: Callable[[], dict]) -> str:
+    """`template` rendered with `context()`, kept in the cache under the member counts'
+    version token and the active language.
+
+    The token changes on every save or delete of a unit, a member or a login (members.counts),
+    which is everything these fragments show: names, kinds, order and counts. At provincial
+    scale rendering the 150 counties with their counts was most of the page's time.
+    """
+    key = f"members:fragment:{name}:{get_language()}:{counts.version()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template, context())
+        cache.set(key, html, counts.TIMEOUT)
+    return mark_safe(html)  # our own template output
+
+
+def _overview_roots() -> dict:
     units = counts.annotate(OrgUnit.objects.filter(depth__lte=1).order_by("path"))
     roots = [u for u in units if u.depth == 0]
     children: dict[int, list[OrgUnit]] = {}
@@ -50,11 +79,18 @@ def overview(request):
             children.setdefault(unit.parent_id, []).append(unit)
     for root in roots:
         root.child_list = sorted(children.get(root.pk, []), key=lambda u: (u.sort_order, u.name))
+    return {"roots": roots}
+
+
+def overview(request):
+    """The organisation tree: the top units and the level under them, with counts."""
+    access = access_for(request.user)
     home_unit = access.member.unit if access.member else None
+    tree = _cached_fragment("overview", "members/_overview_tree.html", _overview_roots)
     return render(
         request,
         "members/overview.html",
-        {"roots": roots, "home_unit": home_unit},
+        {"tree": tree, "home_unit": home_unit},
     )
 
 
@@ -62,7 +98,11 @@ def unit_detail(request, pk: int):
     access = access_for(request.user)
     unit = get_object_or_404(OrgUnit.objects.select_related("parent"), pk=pk)
     [unit] = counts.annotate([unit])
-    children = counts.annotate(unit.children.order_by("sort_order", "name"))
+    children = _cached_fragment(
+        f"unit-children:{unit.pk}",
+        "members/_unit_children.html",
+        lambda: {"children": counts.annotate(unit.children.order_by("sort_order", "name"))},
+    )
     officers = (
         Post.objects.current()
         .filter(unit=unit)
@@ -76,6 +116,7 @@ def unit_detail(request, pk: int):
             Member.objects.active()
             .filter(unit__path__startswith=unit.path)
             .select_related("unit")
+            .only(*MEMBER_LIST_FIELDS)
             .order_by("unit__path", "name", "pk")
         )
         page = CountedPaginator(members, MEMBERS_PER_PAGE, count=unit.member_count).get_page(
@@ -117,7 +158,7 @@ def directory(request):
         members = members.none()  # a refused filter lists nobody rather than guessing
     else:
         members = members.active()
-    members = members.order_by("unit__path", "name", "pk")
+    members = members.only(*MEMBER_LIST_FIELDS).order_by("unit__path", "name", "pk")
     unfiltered = not form.is_bound or (form.is_valid() and not any(form.cleaned_data.values()))
     if unfiltered:
         # Everyone on the roll in scope: the cached subtree counts already know how many.

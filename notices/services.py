@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .context_processors import forget_unread
 from .models import Kind, Notice, NoticeAudience, NoticeRead, Notification, NotificationPreference
 
 SUBJECT_LENGTH = 60
@@ -52,6 +53,7 @@ def notify(*, users, kind: str, text: str, url: str = "") -> int:
         ],
         batch_size=1000,
     )
+    forget_unread(ids)  # bulk_create sends no post_save
     opted_out = NotificationPreference.objects.filter(user=OuterRef("pk"), kind=kind, email=False)
     addresses = list(
         get_user_model()
@@ -90,13 +92,16 @@ def notification_open(*, user, notification: Notification) -> Notification:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
             read_at=notification.read_at
         )
+        forget_unread([notification.recipient_id])
     return notification
 
 
 def notifications_mark_all_read(*, user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    forget_unread([user.pk])
+    return marked
 
 
 @transaction.atomic
@@ -135,6 +140,7 @@ def notice_mark_read(*, user, notice: Notice) -> bool:
         Notification.objects.filter(
             recipient=user, kind=Kind.NOTICE, url=notice.get_absolute_url(), read_at__isnull=True
         ).update(read_at=timezone.now())
+        forget_unread([user.pk])
     return created
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from members import person_cache
 from members.models import Member
 from members.scoping import access_for
 
@@ -73,6 +74,7 @@ def home(request):
     when it is empty.
     """
     access = access_for(request.user)
+    person_cache.prefetch(request.user)  # every card's cached entry in one round trip
     panels = _panels(request, access)
     todo = _todo(panels)
     return render(
