@@ -20,15 +20,15 @@ rendered the old rows in between cannot leave them under the new key.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import get_language
+
+from members import tokens
 
 T = TypeVar("T")
 FRAGMENT_TIMEOUT = 6 * 60 * 60  # a bound on staleness for anything no signal reports
@@ -41,21 +41,11 @@ def _campaign_key(campaign_id: int) -> str:
 
 
 def _versions(*keys: str) -> str:
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    if missing:
-        for key in missing:
-            cache.add(key, uuid.uuid4().hex[:12], None)  # a concurrent add wins; fine
-        found.update(cache.get_many(missing))
-    return ".".join(str(found.get(key, "-")) for key in keys)
+    return ".".join(tokens.current(*keys))
 
 
 def _bump(*keys: str) -> None:
-    def write() -> None:
-        cache.set_many({key: uuid.uuid4().hex[:12] for key in keys}, None)
-
-    write()
-    transaction.on_commit(write)
+    tokens.replace(*keys)
 
 
 def results_changed(campaign_id: int) -> None:

@@ -15,36 +15,26 @@ must call `invalidate()` themselves, as `seed_demo` does.
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from . import tokens
 from .models import Member, OrgUnit, ancestor_paths
 
 VERSION_KEY = "members:subtree-counts:version"
 TIMEOUT = 60 * 60 * 24  # a day: recomputing is cheap enough, and stale tokens expire
 
 
-def _token() -> str:
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(VERSION_KEY, token, TIMEOUT):  # another process set one first
-            token = cache.get(VERSION_KEY) or token
-    return token
-
-
 def version() -> str:
     """The current token: part of the key of anything else cached from member figures."""
-    return _token()
+    return tokens.current(VERSION_KEY)[0]
 
 
 def invalidate() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, TIMEOUT)
+    tokens.replace(VERSION_KEY)
 
 
 def compute() -> dict[int, tuple[int, int]]:
@@ -75,7 +65,7 @@ _memo: tuple[str, dict[int, tuple[int, int]]] | None = None
 
 def subtree_counts() -> dict[int, tuple[int, int]]:
     global _memo
-    token = _token()
+    token = version()
     memo = _memo  # one read: another thread may replace it, never mutate it
     if memo is not None and memo[0] == token:
         return memo[1]

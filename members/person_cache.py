@@ -13,14 +13,13 @@ of the caching; a per-process cache).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
 
-from . import counts
+from . import counts, tokens
 from .scoping import ACCESS_VERSION_KEY, person_cache_enabled
 
 TIMEOUT = 60
@@ -33,14 +32,8 @@ def enabled() -> bool:
 def replace_token(token_key: str, using: str | None = None) -> None:
     """Invalidate every entry under `token_key`: now, and again when the transaction commits
     (an entry computed between the write and the commit saw the old rows)."""
-    if not enabled():
-        return
-
-    def replace() -> None:
-        cache.set(token_key, uuid.uuid4().hex, counts.TIMEOUT)
-
-    replace()
-    transaction.on_commit(replace, using=using)
+    if enabled():
+        tokens.replace(token_key, using=using)
 
 
 # name -> its token's key, filled by the apps' home modules (`register`), so that the home
@@ -80,16 +73,12 @@ def cached(name: str, user, token_key: str, compute: Callable[[], Any]) -> Any:
     read, found = getattr(user, "_person_cache_found", (set(), {}))
     if key not in read or not read.issuperset(token_keys):
         found = cache.get_many([key, *token_keys])
-    found = dict(found)
-    if found.get(token_key) is None:
-        cache.add(token_key, uuid.uuid4().hex, counts.TIMEOUT)
-        found[token_key] = cache.get(token_key)
-    tokens = tuple(found.get(k) for k in token_keys)
+    stamp = tokens.read(found, *token_keys)
     entry = found.get(key)
-    if entry is not None and entry[0] == tokens and None not in tokens:
+    if entry is not None and entry[0] == stamp:
         return entry[1]
     value = compute()
-    cache.set(key, (tokens, value), TIMEOUT)
+    cache.set(key, (stamp, value), TIMEOUT)
     return value
 
 

@@ -16,20 +16,18 @@ Views and the admin both start from these querysets and then fetch
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import counts
+from . import counts, tokens
 from .models import HelpRequest, Member, OrgUnit, Post
 
 MASK = "••••"
@@ -246,12 +244,7 @@ def _cached_roles(user) -> tuple:
     entry and the tokens it was stored under, together)."""
     key = f"members:access:{user.pk}"
     found = cache.get_many([key, ACCESS_VERSION_KEY, counts.VERSION_KEY])
-    token = found.get(ACCESS_VERSION_KEY)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(ACCESS_VERSION_KEY, token, counts.TIMEOUT):
-            token = cache.get(ACCESS_VERSION_KEY) or token
-    stamp = (token, found.get(counts.VERSION_KEY) or counts.version(), timezone.localdate())
+    stamp = (*tokens.read(found, ACCESS_VERSION_KEY, counts.VERSION_KEY), timezone.localdate())
     entry = found.get(key)
     if entry is not None and entry[0] == stamp:
         return entry[1]
@@ -260,9 +253,9 @@ def _cached_roles(user) -> tuple:
     return roles
 
 
-def invalidate_access() -> None:
+def invalidate_access(using: str | None = None) -> None:
     """Forget every person's cached access (call after writes that bypass signals)."""
-    cache.set(ACCESS_VERSION_KEY, uuid.uuid4().hex, counts.TIMEOUT)
+    tokens.replace(ACCESS_VERSION_KEY, using=using)
 
 
 def _load_roles(user) -> tuple:
@@ -313,8 +306,7 @@ def access_for(user) -> Access:
 def _roles_changed(**kwargs) -> None:
     if not person_cache_enabled():
         return
-    invalidate_access()
-    transaction.on_commit(invalidate_access, using=kwargs.get("using"))
+    invalidate_access(using=kwargs.get("using"))
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="members.scoping.login_made")
