@@ -16,3 +16,7 @@ accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "partyportal.wsgi:application"
+# Load the portal once in the master (imports, URL tables, catalogues: partyportal/wsgi.py)
+# and fork warm workers: otherwise every worker, and every worker restarted by max_requests,
+# pays ~100 ms on its first request of each page type. New code needs a restart, not a HUP.
+preload_app = True
