@@ -56,7 +56,7 @@ def cache_from_url(url: str) -> dict:
     if parts.scheme == "dummy":
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     if parts.scheme in {"redis", "rediss", "unix"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"BACKEND": "partyportal.cache.PortalRedisCache", "LOCATION": url}
     raise ImproperlyConfigured(f"CACHE_URL has an unknown scheme: {url!r}")
 
 

@@ -173,6 +173,7 @@ def test_header_shows_the_new_count_on_the_next_page(org, client_for):
 @pytest.mark.parametrize(
     "backend, enabled",
     [
+        ("partyportal.cache.PortalRedisCache", True),
         ("django.core.cache.backends.redis.RedisCache", True),
         # Per-process memory: another gunicorn worker's copy could not be invalidated.
         ("django.core.cache.backends.locmem.LocMemCache", False),

@@ -192,7 +192,7 @@ def test_envlist_splits_on_commas(monkeypatch):
 def test_cache_from_url_redis():
     config = cache_from_url("redis://127.0.0.1:6379/0")
     assert config == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "partyportal.cache.PortalRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/0",
     }
 
