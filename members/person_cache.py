@@ -7,17 +7,22 @@ token, which the panel's app replaces on every write that changes what it shows
 round trip: the entry and the current tokens together; any difference recomputes. Entries
 also expire after a short time, a bound on what a write outside the signals could leave.
 
+A page can also keep a whole rendered part per person (`page`: the home page's cards and
+to-do), stamped with every card's token at once, so that a visit draws nothing.
+
 Off when members.scoping.person_cache_enabled() says so (the test suite except the tests
 of the caching; a per-process cache).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import get_language
 
 from . import counts, tokens
 from .scoping import ACCESS_VERSION_KEY, person_cache_enabled
@@ -53,15 +58,36 @@ def _token_keys(token_key: str) -> list[str]:
     return [token_key, ACCESS_VERSION_KEY, counts.VERSION_KEY]
 
 
-def prefetch(user) -> None:
-    """Read every registered entry of this login and every token at once (one round trip);
-    `cached` then uses what was read. Kept on the user object, which lives one request."""
+# The names `page` is called with, so that `forget` drops them too.
+PAGES = ("home",)
+
+
+def _page_key(name: str, user_id: int) -> str:
+    return f"person:page:{name}:{get_language()}:{user_id}"
+
+
+def _all_token_keys() -> list[str]:
+    keys = {ACCESS_VERSION_KEY, counts.VERSION_KEY, *REGISTRY.values()}
+    return sorted(keys)
+
+
+def prefetch(user, pages: Iterable[str] = ()) -> None:
+    """Read every registered entry of this login, the named `pages` (see `page`) and every
+    token at once (one round trip); `cached` and `page` then use what was read. Kept on the
+    user object, which lives one request."""
     if not enabled() or not REGISTRY:
         return
     keys = {_key(name, user.pk) for name in REGISTRY}
-    for token_key in REGISTRY.values():
-        keys.update(_token_keys(token_key))
+    keys.update(_page_key(name, user.pk) for name in pages)
+    keys.update(_all_token_keys())
     user._person_cache_found = (keys, cache.get_many(sorted(keys)))
+
+
+def _found(user, keys: list[str]) -> dict:
+    read, found = getattr(user, "_person_cache_found", (set(), {}))
+    if not read.issuperset(keys):
+        found = cache.get_many(keys)
+    return found
 
 
 def cached(name: str, user, token_key: str, compute: Callable[[], Any]) -> Any:
@@ -70,9 +96,7 @@ def cached(name: str, user, token_key: str, compute: Callable[[], Any]) -> Any:
         return compute()
     key = _key(name, user.pk)
     token_keys = _token_keys(token_key)
-    read, found = getattr(user, "_person_cache_found", (set(), {}))
-    if key not in read or not read.issuperset(token_keys):
-        found = cache.get_many([key, *token_keys])
+    found = _found(user, [key, *token_keys])
     stamp = tokens.read(found, *token_keys)
     entry = found.get(key)
     if entry is not None and entry[0] == stamp:
@@ -82,10 +106,36 @@ def cached(name: str, user, token_key: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
+def page(name: str, user, render: Callable[[], str]) -> str:
+    """A rendered part of a page for this login in the active language (`render()`), kept
+    while no token of any registered card, of access or of member counts changed, and at
+    most TIMEOUT: the whole of what the cards show, without reading or drawing them. So it
+    must be made only from those cards (and what ages within TIMEOUT), and hold no form:
+    a CSRF token in it would outlive the login it was made for."""
+    if not enabled():
+        return render()
+    key = _page_key(name, user.pk)
+    token_keys = _all_token_keys()
+    found = _found(user, [key, *token_keys])
+    stamp = tokens.read(found, *token_keys)
+    entry = found.get(key)
+    if entry is not None and entry[0] == stamp:
+        return entry[1]
+    html = render()
+    cache.set(key, (stamp, html), TIMEOUT)
+    return html
+
+
 def forget(name: str, user_id: int, using: str | None = None) -> None:
     """Drop one person's entry (a write that concerns only them), now and at commit."""
     if not enabled():
         return
-    key = _key(name, user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key), using=using)
+    # The person's rendered pages were drawn from the entry: they go with it.
+    keys = [_key(name, user_id)]
+    keys += [
+        f"person:page:{page}:{code}:{user_id}"
+        for page in PAGES
+        for code, _name in settings.LANGUAGES
+    ]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys), using=using)

@@ -189,3 +189,22 @@ def test_a_member_falling_due_for_full_membership_shows_at_once(org, client_for)
     org.member_a.probationary_on = datetime.date(2024, 1, 1)
     org.member_a.save()
     assert org.member_a.name in page(client)
+
+
+def test_a_second_visit_draws_no_card(org, client_for):
+    client = client_for("member_a")
+    first = client.get(reverse("home"))
+    assert "lessons/_home_today.html" in [t.name for t in first.templates]
+    second = client.get(reverse("home"))
+    assert "lessons/_home_today.html" not in [t.name for t in second.templates]
+    main = slice(first.text.index("<main"), first.text.index("</main>"))
+    assert second.text[main] == first.text[main]
+
+
+def test_the_drawn_cards_are_kept_per_language(org, client_for):
+    client = client_for("member_a")
+    english = client.get(reverse("home"), headers={"accept-language": "en"}).content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("home")).content.decode()
+    assert "Shortcuts" in english
+    assert "Shortcuts" not in chinese and "快捷入口" in chinese
