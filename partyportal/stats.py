@@ -15,7 +15,8 @@ one row per unit directly under the organiser's unit (each county), and each suc
 the same dashboard narrowed to that unit (`?unit=`). Counting 5,000,000 study records takes
 seconds, so the figures of a scope are cached for `FIGURES_TIMEOUT`: a change to members or
 units (the token of members.counts) recounts at once, study and banners at the latest after
-the timeout, and the page says when its figures were counted.
+the timeout, and the page says when its figures were counted. A per-unit chart longer than
+`CHART_MAX_BARS` draws only its highest (or, for coverage, lowest) bars; the table keeps all.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
@@ -47,6 +49,7 @@ from members.spreadsheets import escape_formula
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BRANCH_ROWS = 40
+CHART_MAX_BARS = 20
 FIGURES_TIMEOUT = 10 * 60
 
 
@@ -62,6 +65,9 @@ class Table:
     chart_max: int = 0
     note: str = ""
     links: list[str | None] = field(default_factory=list)  # per row: where its label leads
+    # Which end of a long per-unit chart to draw: "highest", or "lowest" where the units that
+    # lag behind are the ones to act on (coverage).
+    chart_end: str = "highest"
 
     @property
     def linked_rows(self) -> list[tuple[str | None, list]]:
@@ -70,7 +76,19 @@ class Table:
 
     @property
     def chart(self) -> dict:
-        return {"title": self.chart_title, "bars": self.bars, "max": self.chart_max}
+        """The chart beside the table: every bar, or, with more than CHART_MAX_BARS, the bars
+        of one end in order of value; the table below keeps every row. A province's 150
+        counties would otherwise draw a chart 6,000 px tall, most of a phone's download."""
+        bars, title = self.bars, self.chart_title
+        if len(bars) > CHART_MAX_BARS:
+            highest = self.chart_end == "highest"
+            bars = sorted(bars, key=lambda bar: bar["value"], reverse=highest)[:CHART_MAX_BARS]
+            values = {"title": title, "count": CHART_MAX_BARS, "total": len(self.bars)}
+            if highest:
+                title = _("%(title)s: the %(count)s highest of %(total)s") % values
+            else:
+                title = _("%(title)s: the %(count)s lowest of %(total)s") % values
+        return {"title": title, "bars": bars, "max": self.chart_max}
 
 
 def _share(count: int, total: int) -> str:
@@ -290,6 +308,7 @@ def coverage_table(f: Figures) -> Table:
         else _("Share of members with a portal login, per branch"),
         bars=[{"label": r.label, "value": r.coverage, "display": f"{r.coverage}%"} for r in rows],
         chart_max=100,
+        chart_end="lowest",
         note=_("Members on the roll who have a login to the portal."),
     )
 
@@ -395,30 +414,37 @@ def dashboard(request):
     access, units, roots = _scope(request)
     today = timezone.localdate()
     key = figures_key(roots, today)
-    counted = figures(units, roots, today, key)
-    tables = [make(counted) for make in TABLES.values()]
+
+    def tables() -> list[Table]:
+        counted = figures(units, roots, today, key)
+        return [make(counted) for make in TABLES.values()]
+
     narrowed = roots[0] if request.GET.get("unit") else None
     query = f"?unit={narrowed.pk}" if narrowed else ""
     # The tables and charts of a province run to hundreds of rows: their HTML is kept beside
-    # the figures it was drawn from, under the same key, once per language.
-    html_key = f"{key}:html:{get_language()}:{query}"
-    tables_html = cache.get(html_key)
-    if tables_html is None:
-        tables_html = render_to_string(
-            "stats/_tables.html", {"tables": tables, "query": query}, request=None
+    # the figures it was drawn from, under the same key, once per language, with the time
+    # they were counted; a page served from it reads neither the figures nor the tables.
+    html_key = f"{key}:page:{get_language()}:{query}"
+    found = cache.get(html_key)
+    if found is None:
+        counted_at = figures(units, roots, today, key).counted_at
+        html = render_to_string(
+            "stats/_tables.html", {"tables": tables(), "query": query}, request=None
         )
-        cache.set(html_key, tables_html, FIGURES_TIMEOUT)
+        found = (counted_at, html)
+        cache.set(html_key, found, FIGURES_TIMEOUT)
+    counted_at, tables_html = found
     scope = [narrowed] if narrowed else (access.organiser_units if not access.is_superuser else [])
     return render(
         request,
         "stats/dashboard.html",
         {
-            "tables": tables,
+            "tables": SimpleLazyObject(tables),  # for a template that wants the figures
             "tables_html": mark_safe(tables_html),
             "today": today,
             "scope": scope,
             "narrowed": narrowed,
-            "counted_at": counted.counted_at,
+            "counted_at": counted_at,
             "refresh_minutes": FIGURES_TIMEOUT // 60,
             "title": TITLE,
         },

@@ -398,6 +398,33 @@ def test_chart_bars_scale_to_the_largest_value(org, client_for):
     assert 'width="264" height="18"' in page and 'width="88" height="18"' in page
 
 
+def test_a_long_unit_chart_draws_one_end_and_the_table_keeps_every_row(
+    org, client_for, monkeypatch
+):
+    add_people(org, timezone.localdate())
+    monkeypatch.setattr(stats, "CHART_MAX_BARS", 1)
+    page = client_for("organiser").get(reverse("stats"))
+    tables = {t.key: t for t in page.context["tables"]}
+    members = tables["branches"].chart
+    assert [bar["label"] for bar in members["bars"]] == [org.branch_a.label]  # 6 members
+    assert members["title"].endswith(": the 1 highest of 2")
+    coverage = tables["coverage"].chart
+    assert [bar["label"] for bar in coverage["bars"]] == [org.branch_b.label]  # 50% < 66%
+    assert coverage["title"].endswith(": the 1 lowest of 2")
+    assert len(tables["branches"].rows) == 2
+    html = page.text
+    assert "the 1 highest of 2" in html and "the 1 lowest of 2" in html
+
+
+def test_a_cached_page_shows_when_its_figures_were_counted(org, client_for, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    client = client_for("organiser")
+    first = client.get(reverse("stats"))
+    again = client.get(reverse("stats"))
+    assert again.context["counted_at"] == first.context["counted_at"]
+    assert again.text.count('class="card stats-table"') == len(stats.TABLES)
+
+
 # --- exports ----------------------------------------------------------------------------------
 def sheet_rows(response) -> list[tuple]:
     book = load_workbook(io.BytesIO(response.content))
