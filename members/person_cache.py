@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import get_language
@@ -58,12 +57,14 @@ def _token_keys(token_key: str) -> list[str]:
     return [token_key, ACCESS_VERSION_KEY, counts.VERSION_KEY]
 
 
-# The names `page` is called with, so that `forget` drops them too.
-PAGES = ("home",)
+def _page_key(name: str, user_id: int, vary: str) -> str:
+    return f"person:page:{name}:{get_language()}:{user_id}:{vary}"
 
 
-def _page_key(name: str, user_id: int) -> str:
-    return f"person:page:{name}:{get_language()}:{user_id}"
+def person_token_key(user_id: int) -> str:
+    """The token of everything kept for one person alone: `forget` and a write that concerns
+    only them (their study records, their notifications) replace it."""
+    return f"person:token:{user_id}"
 
 
 def _all_token_keys() -> list[str]:
@@ -72,14 +73,15 @@ def _all_token_keys() -> list[str]:
 
 
 def prefetch(user, pages: Iterable[str] = ()) -> None:
-    """Read every registered entry of this login, the named `pages` (see `page`) and every
-    token at once (one round trip); `cached` and `page` then use what was read. Kept on the
-    user object, which lives one request."""
+    """Read every registered entry of this login, the named `pages` (see `page`, without
+    `vary`) and every token at once (one round trip); `cached` and `page` then use what was
+    read. Kept on the user object, which lives one request."""
     if not enabled() or not REGISTRY:
         return
     keys = {_key(name, user.pk) for name in REGISTRY}
-    keys.update(_page_key(name, user.pk) for name in pages)
+    keys.update(_page_key(name, user.pk, "") for name in pages)
     keys.update(_all_token_keys())
+    keys.add(person_token_key(user.pk))
     user._person_cache_found = (keys, cache.get_many(sorted(keys)))
 
 
@@ -106,36 +108,49 @@ def cached(name: str, user, token_key: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def page(name: str, user, render: Callable[[], str]) -> str:
+def page(
+    name: str,
+    user,
+    render: Callable[[], str],
+    token_keys: Iterable[str] | None = None,
+    vary: str = "",
+    timeout: int = TIMEOUT,
+) -> str:
     """A rendered part of a page for this login in the active language (`render()`), kept
-    while no token of any registered card, of access or of member counts changed, and at
-    most TIMEOUT: the whole of what the cards show, without reading or drawing them. So it
-    must be made only from those cards (and what ages within TIMEOUT), and hold no form:
-    a CSRF token in it would outlive the login it was made for."""
+    while none of its tokens changed, and at most `timeout` seconds.
+
+    The tokens are `token_keys` (the version tokens of everything the part shows) with the
+    person's own token and access; by default, every registered home card's token. `vary`
+    tells apart the versions of one page (a page number, a filter). What is drawn must hold
+    no form: a CSRF token in it would outlive the login it was made for."""
     if not enabled():
         return render()
-    key = _page_key(name, user.pk)
-    token_keys = _all_token_keys()
+    key = _page_key(name, user.pk, vary)
+    keys = set(_all_token_keys() if token_keys is None else token_keys)
+    keys.update((ACCESS_VERSION_KEY, person_token_key(user.pk)))
+    token_keys = sorted(keys)
     found = _found(user, [key, *token_keys])
     stamp = tokens.read(found, *token_keys)
     entry = found.get(key)
     if entry is not None and entry[0] == stamp:
         return entry[1]
     html = render()
-    cache.set(key, (stamp, html), TIMEOUT)
+    cache.set(key, (stamp, html), timeout)
     return html
 
 
 def forget(name: str, user_id: int, using: str | None = None) -> None:
-    """Drop one person's entry (a write that concerns only them), now and at commit."""
+    """Drop one person's entry (a write that concerns only them), now and at commit, and
+    every page drawn for them (their token)."""
     if not enabled():
         return
-    # The person's rendered pages were drawn from the entry: they go with it.
-    keys = [_key(name, user_id)]
-    keys += [
-        f"person:page:{page}:{code}:{user_id}"
-        for page in PAGES
-        for code, _name in settings.LANGUAGES
-    ]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys), using=using)
+    key = _key(name, user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key), using=using)
+    tokens.replace(person_token_key(user_id), using=using)
+
+
+def forget_pages(user_ids: Iterable[int], using: str | None = None) -> None:
+    """Every page drawn for these people is stale (a write that concerns only them)."""
+    if enabled():
+        tokens.replace(*(person_token_key(pk) for pk in user_ids), using=using)
