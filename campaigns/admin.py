@@ -436,7 +436,7 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
             sheet.campaign = campaign
             sheet.unit = unit
         criteria = list(campaign.criteria.all())
-        editable = [s for s in sheets if permissions.editable_field(access, s)]
+        editable = _editable_sheets(access, sheets)
         errors: dict[str, list[str]] = {}
         posted = None
         if request.method == "POST":
@@ -488,10 +488,15 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
             ).values_list("sheet_id", "criterion_id", "points")
         }
         criterion_names = [(c.pk, escape(c.name)) for c in criteria]
+        # One reverse() for every row: the change URL differs only in the sheet's id.
+        placeholder = "999999999"
+        change_url = reverse("admin:campaigns_scoresheet_change", args=[placeholder])
+        head, _sep, tail = change_url.partition(placeholder)
+        status_labels = dict(ScoreSheet.Status.choices)
         rows = []
         for sheet in sheets:
             is_editable = sheet.pk in editable_ids
-            member_name = escape(sheet.member.name)
+            member_name = escape(sheet.member.name) if sheet.member is not None else ""
             cells = []
             for criterion_id, criterion_name in criterion_names:
                 name = f"s{sheet.pk}-c{criterion_id}"
@@ -502,13 +507,17 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
                 )
                 label = f"{member_name} · {criterion_name}" if is_editable else None
                 cells.append(_grid_cell(name, value, errors.get(name, []), label))
+            version = (
+                f'<input type="hidden" name="v{sheet.pk}" value="{sheet.version}">'
+                if is_editable
+                else ""
+            )
+            status = escape(status_labels.get(sheet.status, sheet.status))
+            # The template's markup for a row, written out (every value escaped above): a
+            # branch's rows through the template's lookups cost more than the rest of the page.
             rows.append(
-                {
-                    "sheet": sheet,
-                    "cells": mark_safe("".join(cells)),  # every value escaped in _grid_cell
-                    "editable": is_editable,
-                    "url": reverse("admin:campaigns_scoresheet_change", args=[sheet.pk]),
-                }
+                f'<tr><th scope="row"><a href="{head}{sheet.pk}{tail}">{member_name}</a>'
+                f"{version}</th>{''.join(cells)}<td>{status}</td></tr>"
             )
         return TemplateResponse(
             request,
@@ -521,11 +530,36 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
                 "campaign": campaign,
                 "unit": unit,
                 "criteria": criteria,
-                "rows": rows,
+                "rows": mark_safe("\n".join(rows)),  # every value escaped above
                 "general_errors": errors.get("__all__", []),
                 "can_save": bool(editable),
             },
         )
+
+
+def _editable_sheets(access: Access, sheets: list[ScoreSheet]) -> list[ScoreSheet]:
+    """The sheets of one campaign and branch this person may write now.
+
+    `permissions.editable_field` depends on a sheet of the grid (one campaign, one branch)
+    only through its status and whose sheet it is: the person's own, a secretary's (which
+    counts only for someone who does not organise the branch) or anyone else's. It is asked
+    once per kind of row, not for each of a branch's hundred sheets."""
+    if not sheets:
+        return []
+    unit = sheets[0].unit
+    own_id = access.member.pk if access.member is not None else None
+    secretaries = (
+        set() if access.organises_unit(unit) else permissions.branch_secretary_ids(access, unit.pk)
+    )
+    answers: dict[tuple, bool] = {}
+    editable = []
+    for sheet in sheets:
+        key = (sheet.status, sheet.member_id == own_id, sheet.member_id in secretaries)
+        if key not in answers:
+            answers[key] = permissions.editable_field(access, sheet) is not None
+        if answers[key]:
+            editable.append(sheet)
+    return editable
 
 
 def _grid_cell(name: str, value: str, errors: list, label: str | None) -> str:
