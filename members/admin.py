@@ -14,6 +14,7 @@ import hashlib
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -23,6 +24,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
@@ -32,7 +34,7 @@ from . import admin_import, counts
 from .admin_scoping import FromUnitFilter, ScopedAdmin, ScopedUnitFilter, in_managed_units
 from .forms_admin import MemberAdminForm
 from .models import Member, OrgUnit, Post, Transfer
-from .scoping import Access, mask
+from .scoping import Access, mask, person_cache_enabled
 
 
 class MaskedHistoryHelper(HistoricalRecordContextHelper):
@@ -209,19 +211,90 @@ class MemberCountPaginator(Paginator):
     """
 
     @cached_property
-    def count(self) -> int:
-        query = self.object_list.query
+    def digest(self) -> str | None:
+        """The count query's SQL and parameters, hashed; None when nothing can match."""
         try:
-            sql, params = query.sql_with_params()
+            sql, params = self.object_list.query.sql_with_params()
         except EmptyResultSet:
+            return None
+        return hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+
+    @cached_property
+    def count(self) -> int:
+        if self.digest is None:
             return 0
-        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-        key = f"members:admin-count:{counts.version()}:{digest}"
+        key = f"members:admin-count:{counts.version()}:{self.digest}"
         found = cache.get(key)
         if found is None:
             found = super().count
             cache.set(key, found, counts.TIMEOUT)
         return found
+
+
+class _CountedPage:
+    """A page of the changelist whose length comes from the (cached) count: Django's
+    changelist asks `len(cl.result_list)` for its "0 of 50 selected", which would load the
+    page's rows even when the rows' HTML is cached. Iterating loads them as before."""
+
+    def __init__(self, queryset, length: int):
+        self.queryset = queryset
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self):
+        return iter(self.queryset)
+
+    def __getattr__(self, name):
+        return getattr(self.queryset, name)
+
+
+class MemberChangeList(ChangeList):
+    """The member changelist with its costly parts kept as HTML (templates/admin/members/
+    member/change_list.html, Django's `{% cache %}`), under keys that hold everything they
+    show: the page's own SQL (scope, filters, search, order, page), the query string (links,
+    sort headers), the language, today's date ("overdue") and the member figures' token
+    (members.counts: every save or delete of a member, unit or login, and bulk writes,
+    replace it). Neither part holds a form's CSRF token or a message. Off without a shared
+    cache (members.scoping.person_cache_enabled), like every per-person part."""
+
+    results_cache_key: str | None = None
+    filters_cache_key: str | None = None
+
+    def get_results(self, request):
+        super().get_results(request)
+        if (self.show_all and self.can_show_all) or not self.multi_page:
+            length = self.result_count
+        else:
+            start = (self.page_num - 1) * self.list_per_page
+            length = max(0, min(self.list_per_page, self.result_count - start))
+        self.result_list = _CountedPage(self.result_list, length)
+        if person_cache_enabled():
+            self._set_cache_keys(request)
+
+    def _set_cache_keys(self, request) -> None:
+        # The page's rows are the count query's (scope, filters, search) in the order and
+        # page the query string names: the paginator's digest of it stands for the page.
+        paginator = getattr(request, "_member_paginator", None)
+        if paginator is None:
+            return
+        sql = paginator.digest
+        shared = (
+            get_language(),
+            counts.version(),
+            timezone.localdate().isoformat(),
+            sorted(request.GET.lists()),
+        )
+        self.results_cache_key = _digest((*shared, repr(sql), tuple(self.list_display)))
+        if not self.add_facets:  # facet counts are left to Django, drawn each time
+            access = self.model_admin.access(request)
+            scope = "all" if access.is_superuser else [u.pk for u in access.managed_units_list]
+            self.filters_cache_key = _digest((*shared, repr(scope)))
+
+
+def _digest(parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 @admin.register(Member)
@@ -407,6 +480,16 @@ class MemberAdmin(ScopedHistoryAdmin):
 
     def has_import_permission(self, request) -> bool:
         return self.access(request).can_import()
+
+    def get_changelist(self, request, **kwargs):
+        return MemberChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        request._member_paginator = paginator  # its digest keys the cached rows
+        return paginator
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

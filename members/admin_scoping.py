@@ -8,8 +8,11 @@ view asks for it (change, history, delete, a past version).
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import admin
 from django.contrib.admin import helpers, widgets
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
@@ -18,8 +21,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import counts
 from .models import Member, OrgUnit
-from .scoping import Access, access_for
+from .scoping import Access, access_for, person_cache_enabled
 
 
 def in_managed_units(queryset: QuerySet, access: Access, *paths: str) -> QuerySet:
@@ -187,7 +191,7 @@ class ScopedUnitFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         # A province's thousands of branches are not listed (OrgUnitQuerySet.choice_rows);
         # any unit in scope still filters when chosen from a link.
-        units = access_for(request.user).managed_units().choice_rows(self.value())
+        units = unit_choice_rows(access_for(request.user), self.value())
         top = min((u["depth"] for u in units), default=0)
         return [
             (str(u["pk"]), "· " * (u["depth"] - top) + (u["short_name"] or u["name"]))
@@ -225,6 +229,23 @@ class ScopedUnitFilter(admin.SimpleListFilter):
         if unit is None:
             return queryset.none()
         return queryset.filter(**{f"{self.field_path}__path__startswith": unit.path})
+
+
+def unit_choice_rows(access: Access, selected: str | None) -> list[dict]:
+    """`OrgUnitQuerySet.choice_rows` of the units a person keeps, kept in the cache under the
+    member figures' token (members.counts: every save or delete of a unit replaces it) for
+    the same units in scope: two queries and hundreds of rows on every changelist of a
+    province. Off without a shared cache, like every per-person part."""
+    if not person_cache_enabled():
+        return access.managed_units().choice_rows(selected)
+    scope = "all" if access.is_superuser else [u.pk for u in access.managed_units_list]
+    digest = hashlib.sha256(repr((scope, selected)).encode()).hexdigest()
+    key = f"members:admin-unit-choices:{counts.version()}:{digest}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = access.managed_units().choice_rows(selected)
+        cache.set(key, rows, counts.TIMEOUT)
+    return rows
 
 
 class FromUnitFilter(ScopedUnitFilter):
