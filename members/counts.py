@@ -8,7 +8,9 @@ along the materialised path, and the result (a small dict) is cached.
 
 Invalidation is by version token: any save or delete of a member, a unit or a login (a
 deleted login unlinks its member without a save) replaces the token, so the next reader
-recomputes. A token rather than a counter: if the cache evicts the token, a new random one
+recomputes. The organisation pages keep what they draw of members under the same token
+(members.views), so a transfer's record, shown on a profile and editable on its own in the
+admin, replaces it too. A token rather than a counter: if the cache evicts the token, a new random one
 can never match an old entry. Writes that bypass signals (`bulk_create`, `queryset.update`)
 must call `invalidate()` themselves, as `seed_demo` does.
 """
@@ -22,7 +24,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import tokens
-from .models import Member, OrgUnit, ancestor_paths
+from .models import Member, OrgUnit, Transfer, ancestor_paths
 
 VERSION_KEY = "members:subtree-counts:version"
 TIMEOUT = 60 * 60 * 24  # a day: recomputing is cheap enough, and stale tokens expire
@@ -92,5 +94,7 @@ def annotate(units) -> list[OrgUnit]:
 @receiver(post_save, sender=OrgUnit, dispatch_uid="members.counts.unit_saved")
 @receiver(post_delete, sender=OrgUnit, dispatch_uid="members.counts.unit_deleted")
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="members.counts.login_gone")
+@receiver(post_save, sender=Transfer, dispatch_uid="members.counts.transfer_saved")
+@receiver(post_delete, sender=Transfer, dispatch_uid="members.counts.transfer_deleted")
 def _changed(**kwargs) -> None:
     invalidate()

@@ -109,6 +109,16 @@ class Access:
             units.append(self.member.unit)
         return OrgUnit.objects.subtree_of(units)
 
+    def sees_unit_path(self, path: str) -> bool:
+        """Whether the unit at `path` is in `visible_units()` (and so its members in
+        `visible_members()`), without a query: the same subtrees, from the cached access."""
+        if self.is_superuser:
+            return True
+        units = list(self.managed_units_list)
+        if self.is_member:
+            units.append(self.member.unit)
+        return any(path.startswith(unit.path) for unit in units)
+
     def visible_members(self) -> QuerySet[Member]:
         """Members this person may find in the directory and open: their scope plus their
         own branch's colleagues. Staff who are not members see no one's record."""
