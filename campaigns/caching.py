@@ -28,7 +28,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import get_language
 
-from members import tokens
+from members import person_cache, tokens
+
+from .home import VERSION_KEY as CARDS_VERSION_KEY
 
 T = TypeVar("T")
 FRAGMENT_TIMEOUT = 6 * 60 * 60  # a bound on staleness for anything no signal reports
@@ -49,8 +51,10 @@ def _bump(*keys: str) -> None:
 
 
 def results_changed(campaign_id: int) -> None:
-    """The campaign's results (or what its results page shows) may have changed."""
+    """The campaign's results (or what its results page shows) may have changed; so may the
+    banners of the home cards and of the profiles and unit pages drawn from them."""
     _bump(_campaign_key(campaign_id), ALL_RESULTS)
+    person_cache.replace_token(CARDS_VERSION_KEY)
 
 
 def shared_changed() -> None:
