@@ -132,13 +132,13 @@ def streak(days: list[datetime.date], today: datetime.date) -> int:
 LEARNED_TIMEOUT = 15 * 60
 
 
-def _learned_key(lesson_id: int) -> str:
+def learned_key(lesson_id: int) -> str:
     return f"lessons:learned-count:{lesson_id}"
 
 
 def learned_count(lesson_id: int) -> int:
     """How many people completed the lesson (cached; no query when warm)."""
-    key = _learned_key(lesson_id)
+    key = learned_key(lesson_id)
     found = cache.get(key)
     if found is None:
         found = StudyRecord.objects.filter(lesson_id=lesson_id, completed_at__isnull=False).count()
@@ -148,8 +148,10 @@ def learned_count(lesson_id: int) -> int:
 
 @receiver(post_save, sender=StudyRecord, dispatch_uid="lessons.progress.record_saved")
 @receiver(post_delete, sender=StudyRecord, dispatch_uid="lessons.progress.record_deleted")
-def _record_changed(instance: StudyRecord, **kwargs) -> None:
+def _record_changed(instance: StudyRecord, created: bool = False, **kwargs) -> None:
+    if created and instance.completed_at is None:
+        return  # a first opening: nobody learned anything yet
     # Now, and again after the commit: a reader between the two would cache the old figure.
-    key = _learned_key(instance.lesson_id)
+    key = learned_key(instance.lesson_id)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))

@@ -39,9 +39,14 @@ MAKEUP_DAYS = 14
 SIGN_IN_MAX_FAILURES = 10
 
 
-def study_record_open(*, user, lesson: Lesson) -> StudyRecord:
-    """The first opening is kept; later visits change nothing (no time counting)."""
-    record, _created = StudyRecord.objects.get_or_create(user=user, lesson=lesson)
+def study_record_open(
+    *, user, lesson: Lesson | None = None, lesson_id: int | None = None
+) -> StudyRecord:
+    """The first opening is kept; later visits change nothing (no time counting). The lesson
+    is given as an object or by its pk."""
+    if lesson is not None:
+        lesson_id = lesson.pk
+    record, _created = StudyRecord.objects.get_or_create(user=user, lesson_id=lesson_id)
     return record
 
 

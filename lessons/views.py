@@ -1,7 +1,9 @@
 """Pages of the micro-classroom: lessons, my study, study plans and offline sessions.
 
 Every object is fetched from a scoped queryset (`Lesson.objects.visible_to(access)`, the
-plans and sessions of a person), so one outside a person's audience or scope is a 404.
+plans and sessions of a person), so one outside a person's audience or scope is a 404. The
+lesson list and page read the same rule's result from lessons.caching, which also keeps
+their drawn parts.
 Views are thin: they parse, call `services`, and render; figures come from `progress`.
 """
 
@@ -13,15 +15,17 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.models import Member, OrgUnit
 from members.scoping import Access, access_for
 
-from . import progress, services
+from . import caching, progress, services
 from .export import progress_workbook
 from .forms import CheckForm, LessonFilterForm, ReflectionForm, SignInForm
 from .models import (
@@ -66,75 +70,297 @@ def _learned(user):
 
 
 # --- lessons ----------------------------------------------------------------------------------
+def _list_lessons(request, access: Access, form: LessonFilterForm, mine):
+    """The page of lessons: from the audience's lessons (lessons.caching) and the person's
+    study records when the cache is on and there are no search words; from the database
+    otherwise."""
+    filtered = form.is_valid()
+    words = filtered and bool((form.cleaned_data.get("q") or "").strip())
+    if mine is None or words:
+        lessons = (
+            _visible_lessons(access)
+            .select_related("series")
+            # The list shows no text: twenty bodies of 7 minutes' reading each are left unread.
+            .defer("body", "body_text")
+            .annotate(learned=_learned(request.user))
+            .order_by("-publish_at", "-pk")
+        )
+        if filtered:
+            lessons = form.filter(lessons)
+        return Paginator(lessons, LESSONS_PER_PAGE).get_page(request.GET.get("page"))
+    pks, series_pks = caching.visible(access)
+    series = form.cleaned_data.get("series") if filtered else None
+    if series is not None:
+        pks = [pk for pk, series_pk in zip(pks, series_pks, strict=True) if series_pk == series.pk]
+    page = Paginator(pks, LESSONS_PER_PAGE).get_page(request.GET.get("page"))
+    found = (
+        Lesson.objects.select_related("series")
+        .defer("body", "body_text")
+        .in_bulk(list(page.object_list))
+    )
+    page.object_list = [found[pk] for pk in page.object_list if pk in found]
+    for lesson in page.object_list:
+        lesson.learned = mine["records"].get(lesson.pk) is not None
+    return page
+
+
+def _draw_list(page, form: LessonFilterForm, query: str, rows: list[str]) -> str:
+    """The list's content (drawn without the request: the filters are a GET form, with no
+    CSRF token, and nothing of the layout's context is needed)."""
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query,
+        "readings": list(Reading.objects.filter(is_active=True)[:12]),
+    }
+    return render_to_string("lessons/_list.html", context)
+
+
+def _draw_list_rows(lessons) -> list[str]:
+    template = get_template("lessons/_list_row.html")
+    return [mark_safe(template.render({"lesson": lesson})) for lesson in lessons]
+
+
+def _shared_list(request, access: Access, form: LessonFilterForm, mine) -> str | None:
+    """The list from the entry every person of the audience shares (lessons.caching), with
+    this person's learned badges; None when the query is not one to share (a search, an
+    unknown parameter or value, a page number written oddly)."""
+    query = request.GET
+    if not set(query) <= {"page", "series", "q"} or any(len(query.getlist(k)) > 1 for k in query):
+        return None
+    number = query.get("page", "")
+    if query.get("q", "") or (form.is_bound and not form.is_valid()):
+        return None
+    if number and not (number.isascii() and number.isdigit() and number[0] != "0"):
+        return None
+    if len(number) > 4:
+        return None
+    echo = query.copy()
+    echo.pop("page", None)
+    echo = echo.urlencode()
+    series = form.cleaned_data.get("series") if form.is_bound else None
+    part = f"{series.pk if series else ''}:{number or 1}:{echo}"
+    kept = {"page": None}
+
+    def draw() -> dict:
+        page = _list_lessons(request, access, form, mine)
+        kept["page"] = page
+        rows = []
+        for lesson in page.object_list:
+            learned = lesson.learned
+            lesson.learned = False
+            plain = _draw_list_rows([lesson])[0]
+            lesson.learned = True
+            rows.append((lesson.pk, str(plain), str(_draw_list_rows([lesson])[0])))
+            lesson.learned = learned
+        section = _draw_list(page, form, echo, [mark_safe(caching.ROWS_SLOT)])
+        return {"rows": rows, "section": section}
+
+    def keep() -> bool:  # a page past the end shows the last one: not kept under its number
+        return kept["page"] is None or kept["page"].number == int(number or 1)
+
+    entry = caching.list_part(access, part, draw, keep)
+    rows = [
+        learned if mine["records"].get(pk) is not None else plain
+        for pk, plain, learned in entry["rows"]
+    ]
+    return entry["section"].replace(caching.ROWS_SLOT, "".join(rows))
+
+
 def lesson_list(request):
     access = access_for(request.user)
     form = LessonFilterForm(request.GET or None)
-    lessons = (
-        _visible_lessons(access)
-        .select_related("series")
-        # The list shows no text: twenty bodies of 7 minutes' reading each are left unread.
-        .defer("body", "body_text")
-        .annotate(learned=_learned(request.user))
-        .order_by("-publish_at", "-pk")
-    )
-    if form.is_valid():
-        lessons = form.filter(lessons)
-    page = Paginator(lessons, LESSONS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "lessons/list.html",
+    mine = caching.mine(request.user)
+    content = _shared_list(request, access, form, mine) if mine is not None else None
+    if content is None:
+        page = _list_lessons(request, access, form, mine)
+        query = request.GET.copy()
+        query.pop("page", None)
+        content = _draw_list(page, form, query.urlencode(), _draw_list_rows(page))
+    return render(request, "lessons/list.html", {"content": mark_safe(content)})
+
+
+def _draw_lesson(lesson: Lesson) -> dict:
+    """What a lesson's page shows the same to every reader (lessons.caching keeps it): the
+    article, and the short check with a slot for the CSRF token."""
+    questions = list(lesson.questions.all())
+    check = ""
+    if questions:
+        check = render_to_string(
+            "lessons/_check.html",
+            {
+                "lesson": lesson,
+                "check_form": CheckForm(questions=questions),
+                "csrf_token": caching.CSRF_SLOT,
+            },
+        )
+    article = render_to_string(
+        "lessons/_article.html",
         {
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
-            "readings": Reading.objects.filter(is_active=True)[:12],
+            "lesson": lesson,
+            "attachments": list(lesson.attachments.all()),
+            "tags": list(lesson.tags.all()),
         },
     )
+    return {"article": article, "check": check}
 
 
-def _detail_context(request, access: Access, lesson: Lesson, **extra) -> dict:
-    user = request.user
-    record = services.study_record_open(user=user, lesson=lesson)
-    can_moderate = Lesson.objects.managed_by(access).filter(pk=lesson.pk).exists()
+def _can_moderate(access: Access, unit_path: str) -> bool:
+    """Lesson.objects.managed_by(access) for one lesson, from its unit's path."""
+    return access.is_superuser or any(unit_path.startswith(u.path) for u in access.organiser_units)
+
+
+def _reflection_query(lesson_id: int, user=None):
+    """A lesson's reflections, newest first, with their like count (and whether `user`
+    likes each one, as `liked`)."""
     reflections = (
-        Reflection.objects.filter(lesson=lesson)
+        Reflection.objects.filter(lesson_id=lesson_id)
         .select_related("author__member")
         # What the page shows of an author: fifty full member rows were a third of the view.
         .only(*REFLECTION_FIELDS)
         .annotate(
             like_count=progress.count_of(
                 ReflectionLike.objects.filter(reflection=OuterRef("pk")), "reflection"
-            ),
-            liked=Exists(ReflectionLike.objects.filter(reflection=OuterRef("pk"), user=user)),
+            )
         )
         .order_by("-created_at", "-pk")
     )
-    if not can_moderate:
-        reflections = reflections.filter(Q(is_hidden=False) | Q(author=user))
-    questions = list(lesson.questions.all())
+    if user is not None:
+        reflections = reflections.annotate(
+            liked=Exists(ReflectionLike.objects.filter(reflection=OuterRef("pk"), user=user))
+        )
+    return reflections
+
+
+def _draw_rows(reflections, can_moderate: bool, liked: bool | None = None) -> list[str]:
+    """Each reflection drawn (its like form with the CSRF slot); `liked` for all of them, or
+    each one's own `liked`."""
+    template = get_template("lessons/_reflection.html")
+    return [
+        mark_safe(
+            template.render(
+                {
+                    "r": r,
+                    "liked": r.liked if liked is None else liked,
+                    "can_moderate": can_moderate,
+                    "csrf_token": caching.CSRF_SLOT,
+                }
+            )
+        )
+        for r in reflections
+    ]
+
+
+def _draw_section(lesson, form, rows: list[str]) -> str:
     context = {
         "lesson": lesson,
-        "record": record,
-        "learned_count": progress.learned_count(lesson.pk),
-        "like_count": LessonLike.objects.filter(lesson=lesson).count(),
-        "liked": LessonLike.objects.filter(lesson=lesson, user=user).exists(),
-        "reflections": list(reflections[:REFLECTIONS_SHOWN]),
-        "can_moderate": can_moderate,
-        "reflection_form": ReflectionForm(),
-        "check_form": CheckForm(questions=questions) if questions else None,
-        "attachments": list(lesson.attachments.all()),
-        "tags": list(lesson.tags.all()),
+        "reflection_form": form,
+        "rows": rows,
+        "csrf_token": caching.CSRF_SLOT,
     }
-    context.update(extra)
-    return context
+    return render_to_string("lessons/_reflections.html", context)
+
+
+def _draw_for_readers(lesson: dict) -> dict:
+    """The reflections section as every reader who keeps no lesson sees it (lessons.caching
+    shares it): every reflection any of them may see, the newest shown ones and the hidden
+    ones newer than the last of those (their authors see them), each drawn liked and not."""
+    reflections = _reflection_query(lesson["pk"])
+    shown = list(reflections.filter(is_hidden=False)[:REFLECTIONS_SHOWN])
+    hidden = reflections.filter(is_hidden=True)
+    if len(shown) == REFLECTIONS_SHOWN:
+        last = shown[-1]
+        hidden = hidden.filter(
+            Q(created_at__gt=last.created_at) | Q(created_at=last.created_at, pk__gt=last.pk)
+        )
+    rows = sorted([*shown, *hidden], key=lambda r: (r.created_at, r.pk), reverse=True)
+    plain, liked = _draw_rows(rows, False, liked=False), _draw_rows(rows, False, liked=True)
+    form = ReflectionForm()
+    return {
+        "rows": [
+            (r.pk, r.author_id, r.is_hidden, str(p), str(lk))
+            for r, p, lk in zip(rows, plain, liked, strict=True)
+        ],
+        "section": _draw_section(lesson, form, [mark_safe(caching.ROWS_SLOT)]),
+        "empty": _draw_section(lesson, form, []),
+    }
+
+
+def _reflection_section(
+    user, lesson: dict, can_moderate: bool, mine, found: dict, form=None
+) -> str:
+    """The reflections section for this person, with the CSRF slot: the form, and the
+    newest reflections they may see (an organiser also sees hidden ones, and the author
+    their own)."""
+    pk = lesson["pk"]
+    if mine is not None and not can_moderate and form is None:
+        entry = caching.reader_reflections(pk, lambda: _draw_for_readers(lesson), found)
+        liked = mine["liked_reflections"]
+        rows = [
+            liked_html if reflection in liked else html
+            for reflection, author, hidden, html, liked_html in entry["rows"]
+            if not hidden or author == user.pk
+        ][:REFLECTIONS_SHOWN]
+        if not rows:
+            return entry["empty"]
+        return entry["section"].replace(caching.ROWS_SLOT, "".join(rows))
+
+    def draw() -> str:
+        reflections = _reflection_query(pk, user)
+        if not can_moderate:
+            reflections = reflections.filter(Q(is_hidden=False) | Q(author=user))
+        rows = _draw_rows(reflections[:REFLECTIONS_SHOWN], can_moderate)
+        return _draw_section(lesson, form or ReflectionForm(), rows)
+
+    if form is not None:  # a form sent back with its errors
+        return draw()
+    # An organiser's, kept per person until a reflection of the lesson or a like changes.
+    return caching.reflections_page(user, pk, draw)
+
+
+def _detail_context(
+    request, access: Access, lesson: dict, found: dict, reflection_form=None
+) -> dict:
+    """The page of a readable lesson (`lesson`, `found`: lessons.caching.readable_lesson's).
+    Opening it records the first opening."""
+    user = request.user
+    pk = lesson["pk"]
+    mine = caching.mine(user)
+    if mine is not None and pk in mine["records"]:
+        completed_at = mine["records"][pk]
+        liked = pk in mine["liked"]
+    else:
+        completed_at = services.study_record_open(user=user, lesson_id=pk).completed_at
+        liked = LessonLike.objects.filter(lesson_id=pk, user=user).exists()
+    can_moderate = _can_moderate(access, lesson["unit_path"])
+    section = _reflection_section(user, lesson, can_moderate, mine, found, reflection_form)
+    learned_count, like_count = caching.figures(pk, found)
+    return {
+        "lesson": lesson,
+        "article": mark_safe(lesson["article"]),
+        "check": mark_safe(caching.fill_csrf(request, lesson["check"])),
+        "completed_at": completed_at,
+        "learned_count": learned_count,
+        "like_count": like_count,
+        "liked": liked,
+        "reflection_section": mark_safe(caching.fill_csrf(request, section)),
+    }
+
+
+def _readable_lesson(access: Access, pk: int) -> tuple[dict, dict]:
+    """lessons.caching.readable_lesson of a lesson the person may read, or 404."""
+    lesson, found = caching.readable_lesson(access, pk, _draw_lesson)
+    if lesson is None:
+        raise Http404
+    return lesson, found
 
 
 def lesson_detail(request, pk: int):
     access = access_for(request.user)
-    lesson = get_object_or_404(_visible_lessons(access).select_related("series"), pk=pk)
-    return render(request, "lessons/detail.html", _detail_context(request, access, lesson))
+    lesson, found = _readable_lesson(access, pk)
+    context = _detail_context(request, access, lesson, found)
+    return render(request, "lessons/detail.html", context)
 
 
 @require_POST
@@ -196,7 +422,8 @@ def reflection_create(request, pk: int):
         else:
             messages.success(request, _("Thank you: your reflection is published."))
             return redirect(lesson.get_absolute_url() + "#reflections")
-    context = _detail_context(request, access, lesson, reflection_form=form)
+    entry, found = _readable_lesson(access, lesson.pk)
+    context = _detail_context(request, access, entry, found, reflection_form=form)
     return render(request, "lessons/detail.html", context, status=400)
 
 
