@@ -534,3 +534,22 @@ def test_study_figures_are_cached_for_a_while_and_the_page_says_when_counted(org
     cache.clear()  # what FIGURES_TIMEOUT does
     tables = {t.key: t for t in client.get(reverse("stats")).context["tables"]}
     assert tables["study"].total[-3] == 1
+
+
+def test_a_process_keeps_the_drawn_tables_only_while_their_key_and_figures_hold(
+    org, client_for, settings
+):
+    settings.PERSON_CACHE = True  # as with Redis: each process keeps the last drawn pages
+    stats._drawn.clear()
+    client = client_for("organiser")
+    first = client.get(reverse("stats")).text
+    assert len(stats._drawn) == 1
+    make_member(org.branch_b, "新人")  # a new member: a new counts token, so a new key
+    second = client.get(reverse("stats")).text
+    assert second != first and len(stats._drawn) == 2
+    key = next(reversed(stats._drawn))
+    _expires, found = stats._drawn[key]
+    stats._drawn[key] = (0.0, found)  # its figures' time is up: read again, not kept
+    client.get(reverse("stats"))
+    assert stats._drawn[key][0] > 0.0
+    stats._drawn.clear()
