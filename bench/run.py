@@ -66,8 +66,9 @@ class Page:
     url: str
     queries: int | None = None
     times_ms: list[float] = field(default_factory=list)
-    rps: float | None = None
-    base_rps: float | None = None  # the baseline's, measured just before and after this page
+    rps: float | None = None  # the median over the rounds
+    base_rps: float | None = None  # the baseline's around this page, median over the rounds
+    ratios: list[float] = field(default_factory=list)  # per round: rps ÷ the baseline around
     errors: str = ""
 
     @property
@@ -325,7 +326,9 @@ def measure_throughput(
 ) -> list[float]:
     """Requests per second of every page. The baseline is measured before the first page and
     after every page, and each page is compared with the mean of the two around it: the
-    machine is shared, so the baseline drifts within a run."""
+    machine is shared, so the baseline drifts within a run. All pages are measured
+    `args.rounds` times in turn, and a page's figures are the medians over the rounds: one
+    short run of one page can fall on a busy moment of the machine."""
     if not shutil.which("wrk"):
         print("  wrk is not installed: throughput skipped (apt-get install wrk)")
         return []
@@ -358,25 +361,36 @@ def measure_throughput(
             wrk(base + baseline.url, cookies["member"], args.seconds, args.connections)[0]
         )
         print(f"  {baseline.name:24} {baseline.role:10} {baselines[-1]:8.1f} req/s", flush=True)
-        for page in pages[1:]:
-            if page.errors:
-                continue
-            rps, note = wrk(
-                base + page.url, cookies[page.role], args.seconds, connections_for(page, args)
-            )
-            drain(base + baseline.url, cookies["member"])
-            before = baselines[-1]
-            baselines.append(
-                wrk(base + baseline.url, cookies["member"], args.seconds, args.connections)[0]
-            )
-            page.rps, page.base_rps = rps, (before + baselines[-1]) / 2
-            page.errors = note
-            print(
-                f"  {page.name:24} {page.role:10} {rps:8.1f} req/s  "
-                f"(baseline around it {page.base_rps:.0f}) {note}",
-                flush=True,
-            )
+        measured: dict[int, list[tuple[float, float]]] = {}
+        for round_number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"  round {round_number} of {args.rounds}", flush=True)
+            for index, page in enumerate(pages[1:], start=1):
+                if page.errors:
+                    continue
+                rps, note = wrk(
+                    base + page.url, cookies[page.role], args.seconds, connections_for(page, args)
+                )
+                drain(base + baseline.url, cookies["member"])
+                before = baselines[-1]
+                baselines.append(
+                    wrk(base + baseline.url, cookies["member"], args.seconds, args.connections)[0]
+                )
+                around = (before + baselines[-1]) / 2
+                measured.setdefault(index, []).append((rps, around))
+                page.errors = note
+                print(
+                    f"  {page.name:24} {page.role:10} {rps:8.1f} req/s  "
+                    f"(baseline around it {around:.0f}) {note}",
+                    flush=True,
+                )
+        for index, runs in measured.items():
+            page = pages[index]
+            page.rps = statistics.median(rps for rps, _ in runs)
+            page.base_rps = statistics.median(around for _, around in runs)
+            page.ratios = [rps / around for rps, around in runs if around]
         baseline.rps = baseline.base_rps = statistics.mean(baselines)
+        baseline.ratios = [1.0]
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -385,6 +399,10 @@ def measure_throughput(
 
 
 # --- report ------------------------------------------------------------------------------
+def _spread(ratios: list[float]) -> str:
+    return f" ({min(ratios):.2f}–{max(ratios):.2f})" if len(ratios) > 1 else ""
+
+
 def table(pages: list[Page], baselines: list[float], args: argparse.Namespace) -> str:
     base = pages[0]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -398,8 +416,10 @@ def table(pages: list[Page], baselines: list[float], args: argparse.Namespace) -
         f"/bench/baseline/: median {base.median:.1f} ms"
         + (
             f", {base.rps:.0f} req/s on average ({min(baselines):.0f}–{max(baselines):.0f} over "
-            f"{len(baselines)} runs between the pages; each page's ratio is to the two runs "
-            "around it)."
+            f"{len(baselines)} runs between the pages). Every page was measured in "
+            f"{args.rounds} round(s); its req/s is the median over the rounds, and its ratio the "
+            "median of its ratios to the two baseline runs around it in each round "
+            "(the range of those ratios is in brackets)."
             if base.rps
             else "."
         ),
@@ -415,8 +435,7 @@ def table(pages: list[Page], baselines: list[float], args: argparse.Namespace) -
             )
             continue
         time_ok = page.median < TARGET_MEDIAN_MS
-        measured = page.rps is not None and bool(page.base_rps)
-        rps_ratio = page.rps / page.base_rps if measured else None
+        rps_ratio = statistics.median(page.ratios) if page.rps is not None and page.ratios else None
         rps_ok = rps_ratio is None or rps_ratio >= TARGET_THROUGHPUT_RATIO
         verdict = "yes" if time_ok and rps_ok else "no"
         reasons = []
@@ -431,7 +450,11 @@ def table(pages: list[Page], baselines: list[float], args: argparse.Namespace) -
         lines.append(
             f"| {page.name} | {page.role} | {page.queries} | {page.median:.1f} | {page.p95:.1f} | "
             f"{page.median / base.median:.1f}× | "
-            + (f"{page.rps:.0f} | {rps_ratio:.2f} | " if rps_ratio is not None else "– | – | ")
+            + (
+                f"{page.rps:.0f} | {rps_ratio:.2f}{_spread(page.ratios)} | "
+                if rps_ratio is not None
+                else "– | – | "
+            )
             + f"{verdict} |"
         )
     return "\n".join(lines) + "\n"
@@ -453,6 +476,9 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=3, help="wrk duration a page")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="times every page is measured under gunicorn"
+    )
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (its default)")
     parser.add_argument("--port", type=int, default=8101)
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3")
