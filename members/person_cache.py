@@ -96,15 +96,19 @@ def cached(name: str, user, token_key: str, compute: Callable[[], Any]) -> Any:
     """`compute()`, or its cached value for this login while no token changed."""
     if not enabled():
         return compute()
-    key = _key(name, user.pk)
-    token_keys = _token_keys(token_key)
+    return _stamped(user, _key(name, user.pk), _token_keys(token_key), compute, TIMEOUT)
+
+
+def _stamped(user, key: str, token_keys: list[str], compute: Callable[[], Any], timeout: int):
+    """The entry under `key` if it was stored under the current `token_keys`; else
+    `compute()`, stored with them."""
     found = _found(user, [key, *token_keys])
     stamp = tokens.read(found, *token_keys)
     entry = found.get(key)
     if entry is not None and entry[0] == stamp:
         return entry[1]
     value = compute()
-    cache.set(key, (stamp, value), TIMEOUT)
+    cache.set(key, (stamp, value), timeout)
     return value
 
 
@@ -122,21 +126,13 @@ def page(
     The tokens are `token_keys` (the version tokens of everything the part shows) with the
     person's own token and access; by default, every registered home card's token. `vary`
     tells apart the versions of one page (a page number, a filter). What is drawn must hold
-    no form: a CSRF token in it would outlive the login it was made for."""
+    no CSRF token, which would outlive the login it was made for: a form's token is left as a
+    slot filled on each request (lessons.caching.fill_csrf)."""
     if not enabled():
         return render()
-    key = _page_key(name, user.pk, vary)
     keys = set(_all_token_keys() if token_keys is None else token_keys)
     keys.update((ACCESS_VERSION_KEY, person_token_key(user.pk)))
-    token_keys = sorted(keys)
-    found = _found(user, [key, *token_keys])
-    stamp = tokens.read(found, *token_keys)
-    entry = found.get(key)
-    if entry is not None and entry[0] == stamp:
-        return entry[1]
-    html = render()
-    cache.set(key, (stamp, html), timeout)
-    return html
+    return _stamped(user, _page_key(name, user.pk, vary), sorted(keys), render, timeout)
 
 
 def forget(name: str, user_id: int, using: str | None = None) -> None:
