@@ -30,9 +30,10 @@ Per person (members.person_cache):
   and the hidden reflections (`reflections_page`), under the lesson's reflections token.
 
 Cached HTML holds no CSRF token: the forms of the short check and of the reflections section
-are drawn with `CSRF_SLOT` where the token goes, and `fill_csrf` puts in the request's own
-token on every request. The slots come from the secret key, and their digest is in the keys
-of what holds them: a process with another key neither reads nor writes those entries.
+are drawn with `person_cache.CSRF_SLOT` where the token goes, and `person_cache.fill_csrf`
+puts in the request's own token on every request. The slots come from the secret key, and
+their digest (`person_cache.SLOTS`) is in the keys of what holds them: a process with another
+key neither reads nor writes those entries.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -80,18 +80,10 @@ SHARED_TIMEOUT = 60 * 60  # a bound on anything no signal reports (bulk writes)
 REFLECTIONS_TIMEOUT = 5 * 60
 MINE = "lessons-mine"  # members.person_cache entry: a person's study records and likes
 
-# Where the CSRF token goes in cached HTML: derived from the secret key, so the same in every
-# process and unknown to anyone who could type it into a reflection.
-CSRF_SLOT = hmac.new(
-    settings.SECRET_KEY.encode(), b"lessons.caching.csrf-slot", hashlib.sha256
-).hexdigest()
 # Where a reader's reflections go in the shared reflections section.
 ROWS_SLOT = hmac.new(
     settings.SECRET_KEY.encode(), b"lessons.caching.rows-slot", hashlib.sha256
 ).hexdigest()
-# In the key of every entry that holds a slot: processes with another secret key (a key
-# rotated, another deployment on the same cache) use other slots, so other entries.
-SLOTS = hashlib.sha256(CSRF_SLOT.encode()).hexdigest()[:12]
 
 
 def enabled() -> bool:
@@ -177,7 +169,7 @@ def visible(access: Access, now: datetime.datetime | None = None) -> tuple[array
 
 # --- a lesson's article -----------------------------------------------------------------------
 def _lesson_key(lesson_id: int) -> str:
-    return f"lessons:lesson-page:{lesson_id}:{get_language()}:{SLOTS}"
+    return f"lessons:lesson-page:{lesson_id}:{get_language()}:{person_cache.SLOTS}"
 
 
 def _compute_lesson(lesson_id: int, draw: Callable[[Lesson], dict]) -> tuple[dict | None]:
@@ -278,7 +270,7 @@ def list_part(access: Access, part: str, draw: Callable[[], dict], keep) -> dict
     language: {"rows": [(pk, drawn, drawn learned)], "section" (ROWS_SLOT where the rows
     go)}. Kept while `keep()` says so after a draw, and until the next lesson comes due."""
     now = timezone.now()
-    key = f"lessons:list:{audience_key(access)}:{part}:{get_language()}:{SLOTS}"
+    key = f"lessons:list:{audience_key(access)}:{part}:{get_language()}:{person_cache.SLOTS}"
     token_keys = [*SHARED, READINGS]
     found = cache.get_many([key, *token_keys])
     stamp = tokens.read(found, *token_keys)
@@ -292,7 +284,7 @@ def list_part(access: Access, part: str, draw: Callable[[], dict], keep) -> dict
 
 
 def _reflections_key(lesson_id: int) -> str:
-    return f"lessons:reflections:{lesson_id}:{get_language()}:{SLOTS}"
+    return f"lessons:reflections:{lesson_id}:{get_language()}:{person_cache.SLOTS}"
 
 
 def reader_reflections(lesson_id: int, draw: Callable[[], dict], found: dict) -> dict:
@@ -310,16 +302,9 @@ def reflections_page(user, lesson_id: int, draw: Callable[[], str]) -> str:
         user,
         draw,
         token_keys=[reflections_token(lesson_id), counts.VERSION_KEY],
-        vary=f"{lesson_id}:{SLOTS}",
+        vary=f"{lesson_id}:{person_cache.SLOTS}",
         timeout=REFLECTIONS_TIMEOUT,
     )
-
-
-def fill_csrf(request, html: str) -> str:
-    """The request's own CSRF token where a cached part left its slot."""
-    if CSRF_SLOT not in html:
-        return html
-    return html.replace(CSRF_SLOT, get_token(request))
 
 
 # --- what reports a change --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from members import person_cache
 from members.models import Member, OrgUnit
 from members.scoping import Access, access_for
 
@@ -192,7 +193,7 @@ def _draw_lesson(lesson: Lesson) -> dict:
             {
                 "lesson": lesson,
                 "check_form": CheckForm(questions=questions),
-                "csrf_token": caching.CSRF_SLOT,
+                "csrf_token": person_cache.CSRF_SLOT,
             },
         )
     article = render_to_string(
@@ -244,7 +245,7 @@ def _draw_rows(reflections, can_moderate: bool, liked: bool | None = None) -> li
                     "r": r,
                     "liked": r.liked if liked is None else liked,
                     "can_moderate": can_moderate,
-                    "csrf_token": caching.CSRF_SLOT,
+                    "csrf_token": person_cache.CSRF_SLOT,
                 }
             )
         )
@@ -257,7 +258,7 @@ def _draw_section(lesson, form, rows: list[str]) -> str:
         "lesson": lesson,
         "reflection_form": form,
         "rows": rows,
-        "csrf_token": caching.CSRF_SLOT,
+        "csrf_token": person_cache.CSRF_SLOT,
     }
     return render_to_string("lessons/_reflections.html", context)
 
@@ -339,12 +340,12 @@ def _detail_context(
     return {
         "lesson": lesson,
         "article": mark_safe(lesson["article"]),
-        "check": mark_safe(caching.fill_csrf(request, lesson["check"])),
+        "check": mark_safe(person_cache.fill_csrf(request, lesson["check"])),
         "completed_at": completed_at,
         "learned_count": learned_count,
         "like_count": like_count,
         "liked": liked,
-        "reflection_section": mark_safe(caching.fill_csrf(request, section)),
+        "reflection_section": mark_safe(person_cache.fill_csrf(request, section)),
     }
 
 

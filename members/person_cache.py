@@ -10,23 +10,41 @@ also expire after a short time, a bound on what a write outside the signals coul
 A page can also keep a whole rendered part per person (`page`: the home page's cards and
 to-do), stamped with every card's token at once, so that a visit draws nothing.
 
+Drawn HTML holds no CSRF token: a form is drawn with `CSRF_SLOT` where the token goes, and
+`fill_csrf` puts in the request's own token on every request. The slot comes from the secret
+key, and its digest (`SLOTS`) is in the keys of what holds it: a process with another key
+neither reads nor writes those entries.
+
 Off when members.scoping.person_cache_enabled() says so (the test suite except the tests
 of the caching; a per-process cache).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from . import counts, tokens
 from .scoping import ACCESS_VERSION_KEY, person_cache_enabled
 
 TIMEOUT = 60
+
+# Where the CSRF token goes in drawn HTML: derived from the secret key, so the same in every
+# process and unknown to anyone who could type it into a reflection or a name.
+CSRF_SLOT = hmac.new(
+    settings.SECRET_KEY.encode(), b"lessons.caching.csrf-slot", hashlib.sha256
+).hexdigest()
+# In the key of every entry that holds a slot: processes with another secret key (a key
+# rotated, another deployment on the same cache) use other slots, so other entries.
+SLOTS = hashlib.sha256(CSRF_SLOT.encode()).hexdigest()[:12]
 
 
 def enabled() -> bool:
@@ -57,7 +75,7 @@ def _token_keys(token_key: str) -> list[str]:
     return [token_key, ACCESS_VERSION_KEY, counts.VERSION_KEY]
 
 
-def _page_key(name: str, user_id: int, vary: str) -> str:
+def page_key(name: str, user_id: int, vary: str) -> str:
     return f"person:page:{name}:{get_language()}:{user_id}:{vary}"
 
 
@@ -79,7 +97,7 @@ def prefetch(user, pages: Iterable[str] = ()) -> None:
     if not enabled() or not REGISTRY:
         return
     keys = {_key(name, user.pk) for name in REGISTRY}
-    keys.update(_page_key(name, user.pk, "") for name in pages)
+    keys.update(page_key(name, user.pk, "") for name in pages)
     keys.update(_all_token_keys())
     keys.add(person_token_key(user.pk))
     user._person_cache_found = (keys, cache.get_many(sorted(keys)))
@@ -99,16 +117,31 @@ def cached(name: str, user, token_key: str, compute: Callable[[], Any]) -> Any:
     return _stamped(user, _key(name, user.pk), _token_keys(token_key), compute, TIMEOUT)
 
 
-def _stamped(user, key: str, token_keys: list[str], compute: Callable[[], Any], timeout: int):
-    """The entry under `key` if it was stored under the current `token_keys`; else
-    `compute()`, stored with them."""
+MISSING = object()
+
+
+def lookup(user, key: str, token_keys: list[str]) -> tuple[Any, tuple[str, ...]]:
+    """(the value under `key` if it was stored under the current `token_keys`, else
+    MISSING; the current tokens, to store a new value with)."""
     found = _found(user, [key, *token_keys])
     stamp = tokens.read(found, *token_keys)
     entry = found.get(key)
     if entry is not None and entry[0] == stamp:
-        return entry[1]
-    value = compute()
+        return entry[1], stamp
+    return MISSING, stamp
+
+
+def store(key: str, stamp: tuple[str, ...], value: Any, timeout: int) -> None:
     cache.set(key, (stamp, value), timeout)
+
+
+def _stamped(user, key: str, token_keys: list[str], compute: Callable[[], Any], timeout: int):
+    """The entry under `key` if it was stored under the current `token_keys`; else
+    `compute()`, stored with them."""
+    value, stamp = lookup(user, key, token_keys)
+    if value is MISSING:
+        value = compute()
+        store(key, stamp, value, timeout)
     return value
 
 
@@ -127,12 +160,12 @@ def page(
     person's own token and access; by default, every registered home card's token. `vary`
     tells apart the versions of one page (a page number, a filter). What is drawn must hold
     no CSRF token, which would outlive the login it was made for: a form's token is left as a
-    slot filled on each request (lessons.caching.fill_csrf)."""
+    slot filled on each request (`fill_csrf`)."""
     if not enabled():
         return render()
     keys = set(_all_token_keys() if token_keys is None else token_keys)
     keys.update((ACCESS_VERSION_KEY, person_token_key(user.pk)))
-    return _stamped(user, _page_key(name, user.pk, vary), sorted(keys), render, timeout)
+    return _stamped(user, page_key(name, user.pk, vary), sorted(keys), render, timeout)
 
 
 def forget(name: str, user_id: int, using: str | None = None) -> None:
@@ -150,3 +183,10 @@ def forget_pages(user_ids: Iterable[int], using: str | None = None) -> None:
     """Every page drawn for these people is stale (a write that concerns only them)."""
     if enabled():
         tokens.replace(*(person_token_key(pk) for pk in user_ids), using=using)
+
+
+def fill_csrf(request, html: str) -> str:
+    """The request's own CSRF token where drawn HTML left its slot."""
+    if CSRF_SLOT not in html:
+        return html
+    return html.replace(CSRF_SLOT, get_token(request))

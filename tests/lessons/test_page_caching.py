@@ -29,6 +29,7 @@ from lessons.models import (
     StudyRecord,
     Tag,
 )
+from members import person_cache
 
 pytestmark = [pytest.mark.django_db]
 
@@ -277,7 +278,7 @@ def test_cached_forms_carry_each_requests_own_token(org, make_lesson):
         client.force_login(org.member_a.user)
     get(first, detail(lesson))
     page = get(second, detail(lesson))
-    assert caching.CSRF_SLOT not in page
+    assert person_cache.CSRF_SLOT not in page
     assert "check-form" in page
     token = re.search(
         r'action="/lessons/reflections/\d+/like/"><input type="hidden" '
@@ -345,11 +346,11 @@ def test_a_process_with_another_secret_key_does_not_read_these_parts(
     reader, organiser = client_for("member_a"), client_for("organiser")
     get(reader, detail(lesson))
     get(organiser, detail(lesson))
-    slots = {caching.CSRF_SLOT, "1" * 64}
+    slots = {person_cache.CSRF_SLOT, "1" * 64}
     # What a process with another key would use (a rotated key, another site on the cache).
-    monkeypatch.setattr(caching, "CSRF_SLOT", "1" * 64)
+    monkeypatch.setattr(person_cache, "CSRF_SLOT", "1" * 64)
     monkeypatch.setattr(caching, "ROWS_SLOT", "2" * 64)
-    monkeypatch.setattr(caching, "SLOTS", "3" * 12)
+    monkeypatch.setattr(person_cache, "SLOTS", "3" * 12)
     for client in (reader, organiser):
         page = get(client, detail(lesson))
         assert "体会很深" in page and "check-form" in page
