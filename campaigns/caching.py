@@ -31,6 +31,7 @@ from django.utils.translation import get_language
 from members import person_cache, tokens
 
 from .home import VERSION_KEY as CARDS_VERSION_KEY
+from .models import ScoreSheet
 
 T = TypeVar("T")
 FRAGMENT_TIMEOUT = 6 * 60 * 60  # a bound on staleness for anything no signal reports
@@ -55,6 +56,17 @@ def results_changed(campaign_id: int) -> None:
     banners of the home cards and of the profiles and unit pages drawn from them."""
     _bump(_campaign_key(campaign_id), ALL_RESULTS)
     person_cache.replace_token(CARDS_VERSION_KEY)
+
+
+def scoring_token(campaign_id: int) -> str:
+    """The token of what a campaign's score grids show: its sheets (status, version), their
+    scores, its criteria and the campaign itself (status, window). The admin's grid page is
+    kept per person under it (members.admin_pages)."""
+    return f"campaigns:v:scoring:{campaign_id}"
+
+
+def scoring_changed(campaign_id: int, using: str | None = None) -> None:
+    person_cache.replace_token(scoring_token(campaign_id), using=using)
 
 
 def shared_changed() -> None:
@@ -91,13 +103,39 @@ def wall_key(campaign_ids: Iterable[int]) -> str:
 
 
 # --- what reports a change --------------------------------------------------------------------
-def _on_campaign_row(sender, instance, **kwargs) -> None:
+def _on_campaign_row(sender, instance, using=None, **kwargs) -> None:
     results_changed(instance.campaign_id)
+    if sender._meta.label == "campaigns.Criterion":
+        scoring_changed(instance.campaign_id, using=using)
 
 
 @receiver([post_save, post_delete], sender="campaigns.Campaign")
-def _campaign_saved(sender, instance, **kwargs) -> None:
+def _campaign_saved(sender, instance, using=None, **kwargs) -> None:
     results_changed(instance.pk)
+    scoring_changed(instance.pk, using=using)
+
+
+@receiver([post_save, post_delete], sender="campaigns.ScoreSheet")
+def _sheet_saved(sender, instance, using=None, **kwargs) -> None:
+    scoring_changed(instance.campaign_id, using=using)
+
+
+@receiver([post_save, post_delete], sender="campaigns.Score")
+def _score_saved(sender, instance, using=None, **kwargs) -> None:
+    sheet = instance._state.fields_cache.get("sheet")
+    if sheet is not None:
+        scoring_changed(sheet.campaign_id, using=using)
+        return
+    # A score saved on its own (the services save its sheet too): one query for its
+    # campaign. A sheet already deleted reported its own deletion.
+    campaign_id = (
+        ScoreSheet.objects.using(using or "default")
+        .filter(pk=instance.sheet_id)
+        .values_list("campaign_id", flat=True)
+        .first()
+    )
+    if campaign_id is not None:
+        scoring_changed(campaign_id, using=using)
 
 
 for _model in ("campaigns.Criterion", "campaigns.Result"):

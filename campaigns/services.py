@@ -423,6 +423,7 @@ def criteria_copy_previous(*, campaign: Campaign) -> int:
             for c in previous.criteria.all()
         ]
         Criterion.objects.bulk_create(copies)
+        caching.scoring_changed(campaign.pk)  # bulk_create sends no signal
         return len(copies)
 
 

@@ -30,7 +30,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import admin_import, counts
+from . import admin_import, admin_pages, counts
 from .admin_scoping import FromUnitFilter, ScopedAdmin, ScopedUnitFilter, in_managed_units
 from .forms_admin import MemberAdminForm
 from .models import Member, OrgUnit, Post, Transfer
@@ -497,7 +497,15 @@ class MemberAdmin(ScopedHistoryAdmin):
             "can_import": self.has_import_permission(request),
             "export_formats": admin_import.export_choices(),
         }
-        return super().changelist_view(request, extra_context)
+        # Kept whole per person under the member figures' token, which every write of a
+        # member, unit or login replaces (rows, filters, counts); the frame's own tokens are
+        # added by admin_pages.
+        return admin_pages.kept(
+            request,
+            "admin-member-changelist",
+            [counts.VERSION_KEY],
+            lambda: super(MemberAdmin, self).changelist_view(request, extra_context),
+        )
 
     @admin.action(description=_("Transfer to another branch or organisation"))
     def transfer_action(self, request, queryset):
