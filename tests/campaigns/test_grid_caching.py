@@ -46,6 +46,28 @@ def cell(html: str, sheet, criterion) -> str | None:
     return found.group(1) if found else None
 
 
+@pytest.fixture
+def member_a_grid(campaign, org, client_for):
+    """(the secretary's client, their branch's grid, member A's sheet, the criteria)."""
+    return (
+        client_for("secretary_a"),
+        grid_url(campaign, org.branch_a),
+        sheet_of(campaign, member=org.member_a),
+        list(campaign.criteria.order_by("order")),
+    )
+
+
+def organiser_scores(org, sheet, criteria, points: str) -> None:
+    """The organiser scores every criterion of `sheet` on its own page (the services)."""
+    services.sheet_save(
+        sheet=sheet,
+        access=access_for(org.organiser.user),
+        by=org.organiser.user,
+        version=sheet.version,
+        lines={c.pk: services.Line(points=points) for c in criteria},
+    )
+
+
 def test_a_second_visit_reads_no_sheet_and_keeps_the_token_per_request(campaign, org, client_for):
     client = client_for("secretary_a")
     url = grid_url(campaign, org.branch_a)
@@ -74,19 +96,10 @@ def test_points_saved_from_the_grid_show_at_once(campaign, org, client_for):
     assert cell(get(client, url), sheet, criteria[0]) == "7"
 
 
-def test_a_sheet_scored_elsewhere_shows_on_the_kept_grid(campaign, org, client_for):
-    secretary = client_for("secretary_a")
-    url = grid_url(campaign, org.branch_a)
-    sheet = sheet_of(campaign, member=org.member_a)
-    criteria = list(campaign.criteria.order_by("order"))
+def test_a_sheet_scored_elsewhere_shows_on_the_kept_grid(org, member_a_grid):
+    secretary, url, sheet, criteria = member_a_grid
     assert cell(get(secretary, url), sheet, criteria[1]) == ""
-    services.sheet_save(
-        sheet=sheet,
-        access=access_for(org.organiser.user),
-        by=org.organiser.user,
-        version=sheet.version,
-        lines={c.pk: services.Line(points="3") for c in criteria},
-    )
+    organiser_scores(org, sheet, criteria, "3")
     assert cell(get(secretary, url), sheet, criteria[1]) == "3"
     # A score written on its own, as the admin's history revert would.
     score = Score.objects.get(sheet=sheet, criterion=criteria[1])
@@ -96,19 +109,10 @@ def test_a_sheet_scored_elsewhere_shows_on_the_kept_grid(campaign, org, client_f
     assert cell(get(secretary, url), sheet, criteria[1]) == "4"
 
 
-def test_submitted_and_returned_sheets_change_the_kept_grid(campaign, org, client_for):
-    secretary = client_for("secretary_a")
-    url = grid_url(campaign, org.branch_a)
-    sheet = sheet_of(campaign, member=org.member_a)
-    criteria = list(campaign.criteria.order_by("order"))
+def test_submitted_and_returned_sheets_change_the_kept_grid(org, member_a_grid):
+    secretary, url, sheet, criteria = member_a_grid
     organiser = access_for(org.organiser.user)
-    services.sheet_save(
-        sheet=sheet,
-        access=organiser,
-        by=org.organiser.user,
-        version=sheet.version,
-        lines={c.pk: services.Line(points="2") for c in criteria},
-    )
+    organiser_scores(org, sheet, criteria, "2")
     assert cell(get(secretary, url), sheet, criteria[0]) == "2"
     sheet.refresh_from_db()
     services.sheet_submit(sheet=sheet, access=organiser, by=org.organiser.user)
