@@ -50,8 +50,9 @@ def campaign_list(request):
 
 
 def _campaign_for(request, pk: int) -> Campaign:
-    access = access_for(request.user)
-    campaign = get_object_or_404(Campaign.objects.visible_to(access).select_related("scope"), pk=pk)
+    campaign = caching.campaign(pk)
+    if campaign is None or not campaign.is_visible_to(access_for(request.user)):
+        raise Http404
     if campaign.status not in RESULT_STATUSES:
         raise Http404  # no results before scoring is closed
     return campaign

@@ -7,15 +7,20 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from campaigns import caching as campaigns_caching
 from campaigns import services
-from campaigns.models import Result, Score, Story
+from campaigns.models import Campaign, Result, Score, Story
+from members.models import OrgUnit
 from members.scoping import access_for
 
+from ..conftest import PERSONAS
 from .conftest import open_campaign, score_all
 from .test_pages import publish
 
@@ -145,3 +150,56 @@ def test_banner_wall_is_not_shared_across_committees(org, client_for):
     wall = reverse("campaigns:wall")
     assert client_for("superuser").get(wall).text.count("2026 Q1") == 1
     assert "2026 Q1" not in client_for("member_a").get(wall).text
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_python_visibility_check_agrees_with_the_queryset(org, persona):
+    """Campaign.is_visible_to (asked of a cached campaign) and CampaignQuerySet.visible_to
+    give the same answer for every persona, committee, branch and status, a unit below the
+    secretary's branch included (kept by them, above nobody's)."""
+    below = OrgUnit.objects.create(name="下属支部", kind=OrgUnit.Kind.BRANCH, parent=org.branch_a)
+    campaigns = [
+        Campaign.objects.create(
+            scope=scope, year=2020 + year, quarter=1, kind=Campaign.Kind.MEMBERS, status=status
+        )
+        for year, status in enumerate(Campaign.Status.values)
+        for scope in (org.committee, org.other_committee, org.branch_a, below)
+    ]
+    user = {
+        "anonymous": AnonymousUser(),
+        "staff": org.staff,
+        "superuser": org.superuser,
+    }.get(persona) or getattr(org, persona).user
+    access = access_for(user)
+    visible = set(Campaign.objects.visible_to(access).values_list("pk", flat=True))
+    assert {c.pk for c in campaigns if c.is_visible_to(access)} == visible & {
+        c.pk for c in campaigns
+    }
+
+
+def test_a_campaign_reopened_or_moved_out_of_scope_is_404_at_once(org, client_for):
+    campaign = published_campaign(org)
+    url = reverse("campaigns:results", args=[campaign.pk])
+    member = client_for("member_b")
+    assert member.get(url).status_code == 200
+    campaign.scope = org.other_committee
+    campaign.save()
+    assert member.get(url).status_code == 404
+    campaign.scope = org.committee
+    campaign.save()
+    assert member.get(url).status_code == 200
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.REVIEW)
+    campaigns_caching.results_changed(campaign.pk)  # what a bulk write must call
+    assert member.get(url).status_code == 404
+    assert member.get(reverse("campaigns:results", args=[987654])).status_code == 404
+
+
+def test_a_results_page_asks_the_database_nothing_about_the_campaign_on_a_second_visit(
+    org, client_for
+):
+    campaign = published_campaign(org)
+    url = reverse("campaigns:results", args=[campaign.pk])
+    client = client_for("member_a")
+    client.get(url)
+    _, sql = get(client, url)
+    assert not any("campaigns_campaign" in q for q in sql)
