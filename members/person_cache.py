@@ -90,13 +90,13 @@ def _all_token_keys() -> list[str]:
     return sorted(keys)
 
 
-def prefetch(user, pages: Iterable[str] = ()) -> None:
-    """Read every registered entry of this login, the named `pages` (see `page`, without
-    `vary`) and every token at once (one round trip); `cached` and `page` then use what was
-    read. Kept on the user object, which lives one request."""
+def prefetch(user, pages: Iterable[str] = (), cards: bool = True) -> None:
+    """Read the registered entries of this login (unless not `cards`), the named `pages`
+    (see `page`, without `vary`) and every token at once (one round trip); `cached` and
+    `page` then use what was read. Kept on the user object, which lives one request."""
     if not enabled() or not REGISTRY:
         return
-    keys = {_key(name, user.pk) for name in REGISTRY}
+    keys = {_key(name, user.pk) for name in REGISTRY} if cards else set()
     keys.update(page_key(name, user.pk, "") for name in pages)
     keys.update(_all_token_keys())
     keys.add(person_token_key(user.pk))
