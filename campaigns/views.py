@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from members import person_cache
 from members.scoping import access_for
 
 from . import caching, services
@@ -133,8 +134,14 @@ def results_xlsx(request, pk: int):
 def banner_wall(request):
     """The wall is the same for everyone who sees the same campaigns: rendered once each."""
     access = access_for(request.user)
-    campaigns = Campaign.objects.visible_to(access).published()
-    ids = list(campaigns.values_list("pk", flat=True))
+
+    def visible_ids() -> list[int]:
+        campaigns = Campaign.objects.visible_to(access).published()
+        return list(campaigns.values_list("pk", flat=True))
+
+    # Which campaigns a person sees changes with their units (access) and with any campaign
+    # saved (ALL_RESULTS): kept per person under both.
+    ids = person_cache.cached("campaigns-wall", request.user, caching.ALL_RESULTS, visible_ids)
     wall = caching.cached(
         caching.wall_key(ids),
         lambda: render_to_string(

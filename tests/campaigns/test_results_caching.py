@@ -152,6 +152,22 @@ def test_banner_wall_is_not_shared_across_committees(org, client_for):
     assert "2026 Q1" not in client_for("member_a").get(wall).text
 
 
+def test_the_wall_kept_per_person_follows_publications_and_transfers(org, client_for, settings):
+    settings.PERSON_CACHE = True  # which campaigns a person sees is kept per person
+    other_org = type("OtherOrg", (), {**org.__dict__, "committee": org.other_committee})()
+    wall = reverse("campaigns:wall")
+    client = client_for("member_b")
+    assert "2026 Q1" not in client.get(wall).text
+    publish(open_campaign(other_org, quarter=1), org)
+    assert "2026 Q1" not in client.get(wall).text  # another committee's
+    published_campaign(org, quarter=2)
+    assert "2026 Q2" in client.get(wall).text
+    org.member_b.unit = org.branch_c  # moved to the other committee
+    org.member_b.save()
+    page = client.get(wall).text
+    assert "2026 Q1" in page and "2026 Q2" not in page
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_the_python_visibility_check_agrees_with_the_queryset(org, persona):
     """Campaign.is_visible_to (asked of a cached campaign) and CampaignQuerySet.visible_to
