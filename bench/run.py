@@ -269,8 +269,17 @@ def wait_for_port(
     sys.exit(f"gunicorn did not listen on port {port} within {timeout:.0f} s.")
 
 
+# Each request on a new connection unless --keep-alive: a kept-alive connection stays on the
+# gunicorn worker that accepted it, and a run whose 8 connections landed mostly on one worker
+# (one process, one core of two) measured half the throughput of the next run of the same
+# page (seen: CPU ticks per worker 245, 37, 35, 25, 22 against 164, 136, 57, 55, 0). New
+# connections spread over the workers as nginx's pool of upstream connections does.
+KEEP_ALIVE = False
+
+
 def wrk(url: str, cookie: str, seconds: int, connections: int) -> tuple[float, str]:
     # The benchmark's own fixed commands on its own loopback server: no outside input.
+    close = [] if KEEP_ALIVE else ["-H", "Connection: close"]
     output = subprocess.run(  # noqa: S603
         [
             shutil.which("wrk") or "wrk",
@@ -283,6 +292,7 @@ def wrk(url: str, cookie: str, seconds: int, connections: int) -> tuple[float, s
             f"Cookie: {cookie}",
             "-H",
             "Accept: text/html",
+            *close,
             url,
         ],
         capture_output=True,
@@ -411,7 +421,9 @@ def table(pages: list[Page], baselines: list[float], args: argparse.Namespace) -
         f"on {os.cpu_count()} cores at the end) on "
         f"`{os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}`: {len(base.times_ms)} requests a page "
         f"in process after {args.warmup} warm-up; wrk {args.seconds} s, {args.connections} "
-        f"connections (1 for a page whose median is over 500 ms) against gunicorn.conf.py "
+        f"connections (1 for a page whose median is over 500 ms), "
+        f"{'kept alive' if args.keep_alive else 'a new connection for each request'}, "
+        f"against gunicorn.conf.py "
         f"(DEBUG off, Redis cache), waiting for the workers to drain between runs. Baseline "
         f"/bench/baseline/: median {base.median:.1f} ms"
         + (
@@ -483,11 +495,18 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8101)
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--no-wrk", action="store_true", help="in-process timings only")
+    parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="let wrk keep its connections open (see KEEP_ALIVE)",
+    )
     parser.add_argument("--only", default="", help="comma-separated page names to measure")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
     args = parser.parse_args()
 
     env = configure_environment(args)
+    global KEEP_ALIVE
+    KEEP_ALIVE = args.keep_alive
     import django
 
     django.setup()
