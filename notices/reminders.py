@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, ScoreSheet
 from lessons import progress
-from lessons.models import PlanItem, StudyPlan
+from lessons.models import StudyPlan
 from members.models import Post
 
 from .models import Kind, Reminder
@@ -51,7 +51,9 @@ def plans_due(today: datetime.date) -> int:
         due_on__gte=today, due_on__lte=today + datetime.timedelta(days=PLAN_DUE_DAYS)
     ).order_by("due_on", "pk")
     for plan in plans:
-        lesson_ids = list(PlanItem.objects.filter(plan=plan).values_list("lesson_id", flat=True))
+        # Only the published lessons count: nobody can learn a draft, and a member who learned
+        # every published lesson of the plan has finished it (as their plan page says).
+        lesson_ids = progress.plan_lesson_ids(plan)
         if not lesson_ids:
             continue
         unfinished = progress.members_with_progress(

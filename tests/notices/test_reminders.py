@@ -77,6 +77,42 @@ def test_no_reminder_for_a_plan_completed(org, due_plan, django_capture_on_commi
     assert told == {"organiser", "secretary_a"}  # half done is not done
 
 
+def test_a_draft_lesson_in_the_plan_does_not_keep_it_unfinished(
+    org, due_plan, django_capture_on_commit_callbacks
+):
+    plan, lessons = due_plan
+    draft = Lesson.objects.create(
+        title="未发布的课", unit=org.committee, status=Lesson.Status.DRAFT, audience_all=True
+    )
+    PlanItem.objects.create(plan=plan, lesson=draft, order=9)
+    for lesson in lessons:
+        StudyRecord.objects.create(
+            user=org.member_a.user, lesson=lesson, completed_at=timezone.now()
+        )
+    run(django_capture_on_commit_callbacks)
+    told = set(
+        Notification.objects.filter(kind=Kind.PLAN_DUE).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert told == {"organiser", "secretary_a"}  # member_a learned every published lesson
+
+
+def test_a_plan_of_draft_lessons_only_reminds_nobody(org, django_capture_on_commit_callbacks):
+    plan = StudyPlan.objects.create(
+        title="草稿计划",
+        unit=org.committee,
+        due_on=timezone.localdate() + datetime.timedelta(days=1),
+    )
+    PlanUnit.objects.create(plan=plan, unit=org.branch_a)
+    draft = Lesson.objects.create(
+        title="草稿课", unit=org.committee, status=Lesson.Status.DRAFT, audience_all=True
+    )
+    PlanItem.objects.create(plan=plan, lesson=draft, order=0)
+    run(django_capture_on_commit_callbacks)
+    assert not Notification.objects.filter(kind=Kind.PLAN_DUE).exists()
+
+
 def test_no_reminder_for_a_plan_due_later_or_past(
     org, due_plan, django_capture_on_commit_callbacks
 ):
