@@ -201,6 +201,9 @@ DEFAULT_FROM_EMAIL = _email.get(
     "DEFAULT_FROM_EMAIL", os.environ.get("DEFAULT_FROM_EMAIL", "party-portal@localhost")
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's address as people reach it (https://portal.example.cn): the links in e-mails
+# are made absolute with it (notices.services.absolute). Unset, they stay relative.
+PORTAL_URL = os.environ.get("PORTAL_URL", "").rstrip("/")
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

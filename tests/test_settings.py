@@ -105,8 +105,10 @@ def test_environment_reaches_the_settings(tmp_path):
         EMAIL_URL="smtp+tls://mailer:s%40cret@mail.example.com:587?from=portal@example.com",
         DATABASE_URL="postgres://portal:pw@db.example.com:5432/portal",
         MEDIA_ROOT=str(tmp_path / "uploads"),
+        PORTAL_URL="https://portal.example.com/",
     )
     names = [
+        "PORTAL_URL",
         "ALLAUTH_TRUSTED_PROXY_COUNT",
         "SECURE_PROXY_SSL_HEADER",
         "CACHES",
@@ -120,6 +122,7 @@ def test_environment_reaches_the_settings(tmp_path):
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["ALLAUTH_TRUSTED_PROXY_COUNT"] == 1
+    assert values["PORTAL_URL"] == "https://portal.example.com"
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert values["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/2"
     assert values["EMAIL_HOST"] == "mail.example.com"

@@ -40,6 +40,17 @@ def test_notify_stores_one_row_each_and_emails_those_with_an_address(
     assert message.content_subtype == "plain"
 
 
+def test_links_in_emails_start_with_the_portal_url(
+    org, emails, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_URL = "https://portal.example.cn"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(users=[org.member_a.user], kind=Kind.NOTICE, text="x", url="/notices/1/")
+    lines = mail.outbox[0].body.splitlines()
+    assert "https://portal.example.cn/notices/1/" in lines
+    assert lines[-1].endswith("https://portal.example.cn/notices/preferences/")
+
+
 def test_email_opt_out_per_kind(org, emails, django_capture_on_commit_callbacks):
     services.preferences_save(user=org.member_a.user, email_kinds=[Kind.PLAN_DUE])
     with django_capture_on_commit_callbacks(execute=True):
