@@ -14,7 +14,7 @@ import hashlib
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -297,6 +297,18 @@ def _digest(parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+KEPT_PAGES = 10
+
+
+def _first_pages_unsearched(request) -> bool:
+    """Whether a changelist page is kept whole (members.admin_pages): one of the first
+    KEPT_PAGES pages of a list that is filtered, perhaps, but not searched."""
+    if request.GET.get(SEARCH_VAR):
+        return False
+    page = request.GET.get(PAGE_VAR, "1")
+    return page.isascii() and page.isdigit() and int(page) <= KEPT_PAGES
+
+
 @admin.register(Member)
 class MemberAdmin(ScopedHistoryAdmin):
     list_display = ("name", "unit_label", "gender", "stage", "status", "has_login", "overdue")
@@ -505,6 +517,7 @@ class MemberAdmin(ScopedHistoryAdmin):
             "admin-member-changelist",
             [counts.VERSION_KEY],
             lambda: super(MemberAdmin, self).changelist_view(request, extra_context),
+            worth_keeping=lambda: _first_pages_unsearched(request),
         )
 
     @admin.action(description=_("Transfer to another branch or organisation"))

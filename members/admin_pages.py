@@ -54,13 +54,18 @@ def kept(
     name: str,
     token_keys: Iterable[str],
     draw: Callable[[], HttpResponse],
+    worth_keeping: Callable[[], bool] = lambda: True,
 ) -> HttpResponse:
-    """`draw()`'s page, or the page drawn for this person before while no token changed."""
+    """`draw()`'s page, or the page drawn for this person before while no token changed.
+    A page that is not `worth_keeping()` (a search, a page far down a list) is drawn each
+    time: it is seldom asked twice, and a walk through a province's thousands of pages
+    would fill the cache with a copy of each for every person."""
     if (
         not person_cache.enabled()
         or request.method != "GET"
         or not request.user.is_authenticated
         or _waiting_messages(request)
+        or not worth_keeping()
     ):
         return draw()
     user = request.user

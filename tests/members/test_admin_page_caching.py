@@ -178,3 +178,26 @@ def test_without_a_shared_cache_every_visit_is_drawn(org, client_for, settings):
     with CaptureQueriesContext(connection) as captured:
         get(client)
     assert "members_member" in tables(captured)
+
+
+@pytest.mark.parametrize(
+    "query, kept",
+    [
+        ("", True),
+        ("?stage=full", True),
+        ("?p=10", True),
+        ("?p=11", False),  # far down a list: drawn each time
+        ("?q=李", False),  # a search: drawn each time
+        ("?p=x", False),
+    ],
+)
+def test_searches_and_pages_far_down_are_not_kept(
+    org, client_for, make_members, monkeypatch, query, kept
+):
+    make_members(org.branch_a, 600)  # 12 pages of 50
+    stored = []
+    store = person_cache.store
+    monkeypatch.setattr(person_cache, "store", lambda key, *a: stored.append(key) or store(key, *a))
+    client = client_for("organiser")
+    assert client.get(CHANGELIST + query).status_code in (200, 302)
+    assert any(":admin-member-changelist:" in key for key in stored) is kept
