@@ -90,15 +90,13 @@ def campaign(campaign_id: int) -> Campaign | None:
     renamed or moved): what every results page starts from, without a query."""
     key = f"campaigns:campaign:{campaign_id}"
     token_keys = (_campaign_key(campaign_id), SHARED)
-    found = cache.get_many([key, *token_keys])
-    stamp = tokens.read(found, *token_keys)
-    entry = found.get(key)
-    if entry is not None and entry[0] == stamp:
-        return entry[1]
-    found_campaign = Campaign.objects.select_related("scope").filter(pk=campaign_id).first()
-    if found_campaign is not None:  # a made-up id is not kept: a crawler cannot fill the cache
-        cache.set(key, (stamp, found_campaign), FRAGMENT_TIMEOUT)
-    return found_campaign
+    kept, stamp = tokens.stamped(cache.get_many([key, *token_keys]), key, token_keys)
+    if kept is not tokens.MISSING:
+        return kept
+    found = Campaign.objects.select_related("scope").filter(pk=campaign_id).first()
+    if found is not None:  # a made-up id is not kept: a crawler cannot fill the cache
+        tokens.keep(key, stamp, found, FRAGMENT_TIMEOUT)
+    return found
 
 
 def results_page_key(campaign_id: int, page: int) -> str:

@@ -99,12 +99,11 @@ def _stamped(key: str, token_keys: list[str], compute: Callable[[], Any], valid,
     `valid(value)` holds. `found`: a cache.get_many of the key and tokens made already."""
     if found is None:
         found = cache.get_many([key, *token_keys])
-    stamp = tokens.read(found, *token_keys)
-    entry = found.get(key)
-    if entry is not None and entry[0] == stamp and valid(entry[1]):
-        return entry[1]
+    value, stamp = tokens.stamped(found, key, token_keys)
+    if value is not tokens.MISSING and valid(value):
+        return value
     value = compute()
-    cache.set(key, (stamp, value), SHARED_TIMEOUT)
+    tokens.keep(key, stamp, value, SHARED_TIMEOUT)
     return value
 
 
@@ -272,14 +271,12 @@ def list_part(access: Access, part: str, draw: Callable[[], dict], keep) -> dict
     now = timezone.now()
     key = f"lessons:list:{audience_key(access)}:{part}:{get_language()}:{person_cache.SLOTS}"
     token_keys = [*SHARED, READINGS]
-    found = cache.get_many([key, *token_keys])
-    stamp = tokens.read(found, *token_keys)
-    entry = found.get(key)
-    if entry is not None and entry[0] == stamp and _still_valid(now)(entry[1]):
-        return entry[1][0]
+    value, stamp = tokens.stamped(cache.get_many([key, *token_keys]), key, token_keys)
+    if value is not tokens.MISSING and _still_valid(now)(value):
+        return value[0]
     value = (draw(), _next_due(now))
     if keep():
-        cache.set(key, (stamp, value), SHARED_TIMEOUT)
+        tokens.keep(key, stamp, value, SHARED_TIMEOUT)
     return value[0]
 
 

@@ -25,7 +25,7 @@ from django.http import HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 
-from . import person_cache
+from . import person_cache, tokens
 from .admin_site import PERMISSIONS_VERSION_KEY
 from .scoping import ACCESS_VERSION_KEY
 
@@ -79,7 +79,7 @@ def kept(
         }
     )
     html, stamp = person_cache.lookup(user, key, keys)
-    if html is not person_cache.MISSING:
+    if html is not tokens.MISSING:
         return HttpResponse(person_cache.fill_csrf(request, html))
     response = draw()
     if (
@@ -92,6 +92,6 @@ def kept(
     response.render()
     html = response.content.decode(response.charset)
     if not _waiting_messages(request):  # drawing the page may have added one
-        person_cache.store(key, stamp, html, TIMEOUT)
+        tokens.keep(key, stamp, html, TIMEOUT)
     response.content = person_cache.fill_csrf(request, html)
     return response

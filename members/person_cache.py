@@ -117,31 +117,18 @@ def cached(name: str, user, token_key: str, compute: Callable[[], Any]) -> Any:
     return _stamped(user, _key(name, user.pk), _token_keys(token_key), compute, TIMEOUT)
 
 
-MISSING = object()
-
-
 def lookup(user, key: str, token_keys: list[str]) -> tuple[Any, tuple[str, ...]]:
-    """(the value under `key` if it was stored under the current `token_keys`, else
-    MISSING; the current tokens, to store a new value with)."""
-    found = _found(user, [key, *token_keys])
-    stamp = tokens.read(found, *token_keys)
-    entry = found.get(key)
-    if entry is not None and entry[0] == stamp:
-        return entry[1], stamp
-    return MISSING, stamp
-
-
-def store(key: str, stamp: tuple[str, ...], value: Any, timeout: int) -> None:
-    cache.set(key, (stamp, value), timeout)
+    """`tokens.stamped` of `key`, from what `prefetch` read when it holds the key and tokens."""
+    return tokens.stamped(_found(user, [key, *token_keys]), key, token_keys)
 
 
 def _stamped(user, key: str, token_keys: list[str], compute: Callable[[], Any], timeout: int):
     """The entry under `key` if it was stored under the current `token_keys`; else
     `compute()`, stored with them."""
     value, stamp = lookup(user, key, token_keys)
-    if value is MISSING:
+    if value is tokens.MISSING:
         value = compute()
-        store(key, stamp, value, timeout)
+        tokens.keep(key, stamp, value, timeout)
     return value
 
 

@@ -36,6 +36,25 @@ def read(found: Mapping[str, object], *keys: str) -> tuple[str, ...]:
     return tuple(str(found.get(key) or made.get(key) or _new()) for key in keys)
 
 
+MISSING = object()
+
+
+def stamped(found: Mapping[str, object], key: str, token_keys) -> tuple[object, tuple[str, ...]]:
+    """(the value kept under `key` in `found` if it was stored with the current tokens of
+    `token_keys`, else MISSING; those tokens, to keep a new value with). `found` is a
+    cache.get_many of the key and the tokens, so that both cost one round trip."""
+    stamp = read(found, *token_keys)
+    entry = found.get(key)
+    if entry is not None and entry[0] == stamp:
+        return entry[1], stamp
+    return MISSING, stamp
+
+
+def keep(key: str, stamp: tuple[str, ...], value: object, timeout: int) -> None:
+    """Keep `value` under `key` with the tokens it was computed under (see `stamped`)."""
+    cache.set(key, (stamp, value), timeout)
+
+
 def current(*keys: str) -> tuple[str, ...]:
     return read(cache.get_many(keys), *keys)
 

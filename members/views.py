@@ -91,14 +91,12 @@ def _shared(name: str, token_keys: Iterable[str], draw: Callable[[], tuple[Any, 
         return draw()[0]
     key = f"members:page:{name}:{get_language()}"
     token_keys = sorted(token_keys)
-    found = cache.get_many([key, *token_keys])
-    stamp = tokens.read(found, *token_keys)
-    entry = found.get(key)
-    if entry is not None and entry[0] == stamp:
-        return entry[1]
+    value, stamp = tokens.stamped(cache.get_many([key, *token_keys]), key, token_keys)
+    if value is not tokens.MISSING:
+        return value
     value, keep = draw()
     if keep:
-        cache.set(key, (stamp, value), counts.TIMEOUT)
+        tokens.keep(key, stamp, value, counts.TIMEOUT)
     return value
 
 
