@@ -117,10 +117,8 @@ def wall_key(campaign_ids: Iterable[int]) -> str:
 
 
 # --- what reports a change --------------------------------------------------------------------
-def _on_campaign_row(sender, instance, using=None, **kwargs) -> None:
+def _on_campaign_row(sender, instance, **kwargs) -> None:
     results_changed(instance.campaign_id)
-    if sender._meta.label == "campaigns.Criterion":
-        scoring_changed(instance.campaign_id, using=using)
 
 
 @receiver([post_save, post_delete], sender="campaigns.Campaign")
@@ -129,8 +127,9 @@ def _campaign_saved(sender, instance, using=None, **kwargs) -> None:
     scoring_changed(instance.pk, using=using)
 
 
+@receiver([post_save, post_delete], sender="campaigns.Criterion")
 @receiver([post_save, post_delete], sender="campaigns.ScoreSheet")
-def _sheet_saved(sender, instance, using=None, **kwargs) -> None:
+def _scoring_row_saved(sender, instance, using=None, **kwargs) -> None:
     scoring_changed(instance.campaign_id, using=using)
 
 
