@@ -97,6 +97,7 @@ class CriterionInline(admin.TabularInline):
 @admin.register(Campaign)
 class CampaignAdmin(ScopedHistoryAdmin):
     list_display = ("__str__", "scope", "status", "sheet_progress", "results_link")
+    # URL filters: kind__exact, kind__isnull, status__exact, status__isnull, year, year__isnull
     list_filter = ("kind", "status", "year")
     list_select_related = ("scope",)
     ordering = ("-year", "-quarter", "kind")
@@ -242,6 +243,7 @@ class SheetUnitFilter(ScopedUnitFilter):
 class ScoreSheetAdmin(ScopedHistoryAdmin):
     list_display = ("subject", "unit_label", "campaign", "status", "total", "scorer", "updated_at")
     list_display_links = ("subject",)
+    # URL filters: campaign, status__exact, status__isnull, unit
     list_filter = (SheetCampaignFilter, SheetUnitFilter, "status")
     list_select_related = ("campaign", "unit", "member", "scorer")
     search_fields = ("member__name", "unit__name")
@@ -726,6 +728,7 @@ class ResultAdmin(ScopedHistoryAdmin):
         "campaign",
     )
     list_display_links = ("subject_name",)
+    # URL filters: campaign, is_banner_holder__exact, is_banner_holder__isnull
     list_filter = (ResultCampaignFilter, "is_banner_holder")
     list_select_related = ("campaign", "unit")
     search_fields = ("subject_name",)
@@ -872,6 +875,7 @@ class StoryAdmin(ScopedHistoryAdmin):
         "created_at",
         "published_at",
     )
+    # URL filters: category__exact, category__isnull, status__exact, status__isnull
     list_filter = ("status", "category")
     list_select_related = ("member", "nominated_by")
     search_fields = ("title", "member__name")

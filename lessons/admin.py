@@ -69,17 +69,20 @@ class OrganiserAdmin(ScopedAdmin):
 
 @admin.register(Series)
 class SeriesAdmin(OrganiserAdmin):
+    # URL filters: none
     list_display = ("name", "description", "sort_order")
     search_fields = ("name",)
 
 
 @admin.register(Tag)
 class TagAdmin(OrganiserAdmin):
+    # URL filters: none
     search_fields = ("name",)
 
 
 @admin.register(Reading)
 class ReadingAdmin(OrganiserAdmin):
+    # URL filters: none
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "url", "sort_order", "is_active")
     list_editable = ("sort_order", "is_active")
@@ -140,6 +143,7 @@ class QuestionInline(ScopedInline):
 class LessonAdmin(ScopedHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("title", "series", "status", "publish_at", "audience", "learned")
+    # URL filters: publish_at__day, publish_at__month, publish_at__year, series__id__exact, series__isnull, status__exact, status__isnull
     list_filter = ("status", "series")
     list_select_related = ("series",)
     search_fields = ("title", "summary")
@@ -219,8 +223,9 @@ class LessonAdmin(ScopedHistoryAdmin):
 @admin.register(Reflection)
 class ReflectionAdmin(ScopedAdmin):
     list_display = ("short_text", "lesson", "author", "created_at", "is_hidden")
+    # URL filters: created_at__date__gte, is_hidden__exact, is_hidden__isnull
     list_filter = ("is_hidden",)
-    extra_lookups = ("created_at",)  # the home panel links to reflections since a date
+    extra_parameters = ("created_at__date__gte",)  # the home to-do: reflections since a date
     list_select_related = ("lesson", "author")
     search_fields = ("text",)
     readonly_fields = (
@@ -335,6 +340,7 @@ class PlanMemberInline(ReadOnlyMemberInline):
 
 @admin.register(StudyPlan)
 class StudyPlanAdmin(ScopedHistoryAdmin):
+    # URL filters: none
     list_display = ("title", "unit", "due_on", "progress_link")
     list_select_related = ("unit",)
     search_fields = ("title",)
@@ -409,6 +415,7 @@ class AttendanceInline(ReadOnlyMemberInline):
 @admin.register(Session)
 class SessionAdmin(ScopedHistoryAdmin):
     list_display = ("title", "kind", "unit", "starts_at", "place", "sign_in_code")
+    # URL filters: kind__exact, kind__isnull, starts_at__day, starts_at__month, starts_at__year
     list_filter = ("kind",)
     list_select_related = ("unit",)
     search_fields = ("title", "place")

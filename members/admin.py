@@ -31,7 +31,13 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import admin_import, admin_pages, counts
-from .admin_scoping import FromUnitFilter, ScopedAdmin, ScopedUnitFilter, in_managed_units
+from .admin_scoping import (
+    FromUnitFilter,
+    OfferedFiltersOnly,
+    ScopedAdmin,
+    ScopedUnitFilter,
+    in_managed_units,
+)
 from .forms_admin import MemberAdminForm
 from .models import Member, OrgUnit, Post, Transfer
 from .scoping import Access, mask, person_cache_enabled
@@ -104,6 +110,7 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
 class OrgUnitAdmin(ScopedHistoryAdmin):
     list_display = ("name", "short_name", "kind", "parent", "active_members", "sort_order")
     list_display_links = ("name",)
+    # URL filters: kind__exact, kind__isnull
     list_filter = ("kind",)
     list_select_related = ("parent",)
     search_fields = ("name", "short_name")
@@ -250,7 +257,7 @@ class _CountedPage:
         return getattr(self.queryset, name)
 
 
-class MemberChangeList(ChangeList):
+class MemberChangeList(OfferedFiltersOnly, ChangeList):
     """The member changelist with its costly parts kept as HTML (templates/admin/members/
     member/change_list.html, Django's `{% cache %}`), under keys that hold everything they
     show: the page's own SQL (scope, filters, search, order, page), the query string (links,
@@ -313,6 +320,7 @@ def _first_pages_unsearched(request) -> bool:
 class MemberAdmin(ScopedHistoryAdmin):
     list_display = ("name", "unit_label", "gender", "stage", "status", "has_login", "overdue")
     list_display_links = ("name",)
+    # URL filters: gender__exact, gender__isnull, overdue, stage__exact, stage__isnull, status__exact, status__isnull, unit
     list_filter = (ScopedUnitFilter, "stage", "status", "gender", StageFilter)
     list_select_related = ("unit",)
     search_fields = ("name",)
@@ -548,6 +556,7 @@ class CurrentPostFilter(admin.SimpleListFilter):
 @admin.register(Post)
 class PostAdmin(ScopedHistoryAdmin):
     list_display = ("member", "unit", "kind", "start_on", "end_on")
+    # URL filters: current, kind__exact, kind__isnull, unit
     list_filter = ("kind", ScopedUnitFilter, CurrentPostFilter)
     list_select_related = ("member", "unit")
     search_fields = ("member__name", "unit__name")
@@ -583,6 +592,7 @@ class PostAdmin(ScopedHistoryAdmin):
 @admin.register(Transfer)
 class TransferAdmin(ScopedAdmin):
     list_display = ("member", "from_unit", "destination", "transferred_on", "created_by")
+    # URL filters: from_unit
     list_filter = (FromUnitFilter,)
     list_select_related = ("member", "from_unit", "to_unit", "created_by")
     search_fields = ("member__name",)

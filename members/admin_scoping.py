@@ -12,10 +12,9 @@ import hashlib
 
 from django.contrib import admin
 from django.contrib.admin import helpers, widgets
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
-from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -41,7 +40,93 @@ def in_managed_units(queryset: QuerySet, access: Access, *paths: str) -> QuerySe
     return queryset.filter(q)
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class _TakenParameters(dict):
+    """A changelist's filter parameters that remember which of them a filter took (popped),
+    and what they were before any was taken."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.given = dict(self)
+        self.taken: set[str] = set()
+
+    def pop(self, key, *default):
+        if key in self:
+            self.taken.add(key)
+        return super().pop(key, *default)
+
+
+class OfferedFiltersOnly:
+    """A changelist (and the exports built on it) that accepts exactly the URL filters it
+    offers: the parameters its own list filters and date hierarchy take, the admin's
+    `extra_parameters`, and the raw-id popup lookups Django makes from a foreign key's
+    limit_choices_to. The search box (?q=), ordering and paging are not filters.
+
+    Anything else is refused with Django's 400 (DisallowedModelAdminLookup) before a row is
+    read. Django's own rule lets a URL filter on any local field and on relations its
+    filters name a prefix of: a path such as `unit__parent__children__members__name` then
+    answers yes/no questions about other branches, though only rows in scope are shown.
+    Which parameters a filter takes is known only once Django has built the filters, so the
+    rule is here, where they are built, and not in `ModelAdmin.lookup_allowed`."""
+
+    _params: _TakenParameters | None = None
+    _recording = False
+
+    def get_filters_params(self, params=None):
+        result = _TakenParameters(super().get_filters_params(params))
+        if self._recording and self._params is None:
+            self._params = result  # the dict Django's get_filters hands to the filters
+        return result
+
+    def get_filters(self, request):
+        self._recording, self._params = True, None
+        try:
+            result = super().get_filters(request)
+        finally:
+            self._recording = False
+        params = self._params
+        extra = self.model_admin.extra_parameters
+        for key, values in params.given.items():
+            if key in params.taken or key in extra:
+                continue
+            if all((key, value) in _raw_id_lookups(self.model) for value in values):
+                continue
+            raise DisallowedModelAdminLookup(f"Filtering by {key} not allowed")
+        return result
+
+
+def _raw_id_lookups(model) -> set[tuple[str, str]]:
+    """(parameter, value) pairs of the popups of raw-id fields pointing at `model`, filtered
+    by their limit_choices_to, as Django's ForeignKeyRawIdWidget writes them."""
+    pairs: set[tuple[str, str]] = set()
+    for lookup in model._meta.related_fkey_lookups:
+        if callable(lookup):
+            lookup = lookup()
+        pairs.update(widgets.url_params_from_lookup_dict(lookup).items())
+    return pairs
+
+
+class OfferedFiltersAdmin:
+    """The URL-filter rule of every ModelAdmin on the portal's admin site (PortalAdminSite
+    adds it to those of Django and the libraries too): see OfferedFiltersOnly."""
+
+    # Parameters a changelist accepts besides its own filters', exactly as written: links from
+    # elsewhere in the portal (the home page's to-do) that filter a list in a way no filter
+    # offers. Each is a lookup on the model's own field, never a path through a relation.
+    extra_parameters: tuple[str, ...] = ()
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if issubclass(changelist, OfferedFiltersOnly):
+            return changelist
+        return type(f"Offered{changelist.__name__}", (OfferedFiltersOnly, changelist), {})
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # Decided by the changelist once its filters have taken their own parameters
+        # (OfferedFiltersOnly): only there is it known which parameters they offer.
+        return True
+
+
+class ScopedAdmin(OfferedFiltersAdmin, admin.ModelAdmin):
     """Base of the portal's ModelAdmins. Subclasses say what is in scope (`scope`,
     `in_scope`) and who may add or change; nobody but a superuser deletes."""
 
@@ -96,58 +181,6 @@ class ScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.access(request).is_superuser
 
-    # --- URL filters ------------------------------------------------------------------------
-    # Field paths a changelist may also be filtered on by URL besides its own filters (for
-    # links from elsewhere in the portal, e.g. "created_at").
-    extra_lookups: tuple[str, ...] = ()
-
-    def lookup_allowed(self, lookup, value, request=None) -> bool:
-        """Only the lookups the changelist's own filters, date hierarchy and search use.
-
-        Django's default lets any local field be filtered by URL, so a secretary could
-        filter `?id_number__startswith=1305` on a masked field and guess it character by
-        character. A lookup reaching a sensitive member field (directly or through a
-        relation) needs someone who may see those fields; anything else must start with
-        one of the admin's own filter paths. A refused lookup is Django's 400
-        (DisallowedModelAdminLookup)."""
-        if touches_sensitive(self.model, lookup) and not (
-            request is not None and self.access(request).is_organiser
-        ):
-            return False
-        for fk_lookup in self.model._meta.related_fkey_lookups:
-            # Raw-id popups filtered by a ForeignKey's limit_choices_to (as Django allows).
-            if callable(fk_lookup):
-                fk_lookup = fk_lookup()
-            if (lookup, value) in widgets.url_params_from_lookup_dict(fk_lookup).items():
-                return True
-        exact, prefixes = self.allowed_lookups(request)
-        if lookup in exact:
-            return True
-        return any(lookup == p or lookup.startswith(p + LOOKUP_SEP) for p in prefixes)
-
-    def allowed_lookups(self, request) -> tuple[set[str], set[str]]:
-        """(parameters allowed as they are, field paths allowed with any lookup after)."""
-        exact: set[str] = set()
-        prefixes: set[str] = set(self.extra_lookups)
-        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
-        for item in list_filter:
-            if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
-                exact.add(item.parameter_name)
-                if getattr(item, "field_path", None):
-                    prefixes.add(item.field_path)
-            elif isinstance(item, (list, tuple)):
-                prefixes.add(item[0])
-            elif isinstance(item, str):
-                prefixes.add(item)
-        if self.date_hierarchy:
-            prefixes.add(self.date_hierarchy)
-        search_fields = (
-            self.get_search_fields(request) if request is not None else self.search_fields
-        )
-        for name in search_fields or ():
-            prefixes.add(name.lstrip("^=@"))
-        return exact, prefixes
-
     # --- pickers ----------------------------------------------------------------------------
     def foreign_key_choices(self, db_field, access: Access) -> QuerySet | None:
         """The choices of a foreign key, in scope: units a person keeps, members they keep."""
@@ -162,22 +195,6 @@ class ScopedAdmin(admin.ModelAdmin):
         if choices is not None:
             kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-def touches_sensitive(model, lookup: str) -> bool:
-    """Whether `lookup` (e.g. "member__id_number__startswith") reaches a sensitive field of
-    a member, from `model` directly or through relations."""
-    for part in lookup.split(LOOKUP_SEP):
-        if part in Member.SENSITIVE_FIELDS:
-            return True
-        try:
-            field = model._meta.get_field(part)
-        except FieldDoesNotExist:
-            return False
-        if not field.is_relation or field.related_model is None:
-            return False
-        model = field.related_model
-    return False
 
 
 class ScopedUnitFilter(admin.SimpleListFilter):

@@ -25,6 +25,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
 from . import person_cache
+from .admin_scoping import OfferedFiltersAdmin
 from .scoping import access_for
 
 # The token of Django's own permissions (users' and groups'), which decide the entries of the
@@ -33,6 +34,18 @@ PERMISSIONS_VERSION_KEY = "members:admin-permissions:version"
 
 
 class PortalAdminSite(admin.AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every changelist of the site accepts only the URL filters it offers, Django's and
+        # the libraries' (logins, groups, e-mail addresses) as well as the portal's own.
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, OfferedFiltersAdmin):
+            admin_class = type(
+                admin_class.__name__,
+                (OfferedFiltersAdmin, admin_class),
+                {"__module__": admin_class.__module__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
+
     def has_permission(self, request) -> bool:
         user = request.user
         if not (user.is_active and user.is_authenticated):

@@ -52,6 +52,7 @@ class HelpRequestAdmin(ScopedHistoryAdmin):
         "last_activity_at",
         "taken_by",
     )
+    # URL filters: category__exact, category__isnull, status__exact, status__isnull, unit
     list_filter = ("status", "category", ScopedUnitFilter)
     list_select_related = ("author", "unit", "taken_by")
     search_fields = ("title", "author__name")

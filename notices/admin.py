@@ -81,6 +81,7 @@ class NoticeForm(forms.ModelForm):
 class NoticeAdmin(ScopedHistoryAdmin):
     form = NoticeForm
     list_display = ("title", "unit", "status", "publish_at", "pinned", "audience", "receipts")
+    # URL filters: pinned__exact, pinned__isnull, publish_at__day, publish_at__month, publish_at__year, status__exact, status__isnull
     list_filter = ("status", "pinned")
     list_select_related = ("unit",)
     search_fields = ("title",)

