@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import sys
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -20,3 +21,20 @@ wsgi_app = "partyportal.wsgi:application"
 # and fork warm workers: otherwise every worker, and every worker restarted by max_requests,
 # pays ~100 ms on its first request of each page type. New code needs a restart, not a HUP.
 preload_app = True
+
+
+def on_starting(server):
+    """Refuse several workers on a cache of one process: each would count failed logins on
+    its own (partyportal/checks.py). The default cache (the database) is shared."""
+    if server.cfg.workers <= 1:
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partyportal.settings")
+    from partyportal.checks import per_process_cache
+
+    if per_process_cache():
+        sys.exit(
+            f"gunicorn: {server.cfg.workers} workers would each keep their own cache "
+            "(CACHE_URL=locmem:// or dummy://), so each would allow the full number of failed "
+            "logins. Leave CACHE_URL unset (the database) or point it at Redis, or run one "
+            "worker (GUNICORN_WORKERS=1)."
+        )

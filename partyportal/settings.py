@@ -48,9 +48,18 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+CACHE_TABLE = "portal_cache"
+
+
 def cache_from_url(url: str) -> dict:
-    """Turn CACHE_URL into a CACHES entry: locmem://, dummy:// or redis://host:port/db."""
+    """Turn CACHE_URL into a CACHES entry: db:// (a table in the portal's database),
+    redis://host:port/db, or locmem:// and dummy:// (one process only)."""
     parts = urlsplit(url)
+    if parts.scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+        }
     if parts.scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}
     if parts.scheme == "dummy":
@@ -104,8 +113,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # partyportal itself for its management commands (seed_scale, backup, restore).
-    "partyportal",
+    # partyportal itself for its checks and management commands (seed_scale, backup, restore).
+    "partyportal.apps.PortalConfig",
     "members",
     "lessons",
     "campaigns",
@@ -189,10 +198,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
-# allauth keeps its login rate limits in the cache, so with several gunicorn workers or
-# machines CACHE_URL must point at a shared Redis, or each process counts on its own.
-CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# allauth counts failed logins in the cache, so every process must share it: by default a
+# table in the portal's own database (created by `migrate`), which every gunicorn worker and
+# machine sees; Redis when there is one. A per-process cache (locmem://) would let each
+# worker allow the full number of failed logins (`check --deploy` warns, gunicorn refuses).
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "db://"))}
+# Sessions live in the database; with Redis they are read from the cache first.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] == "partyportal.cache.PortalRedisCache"
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- E-mail ---------------------------------------------------------------------------------
 _email = email_from_url(os.environ.get("EMAIL_URL", "console://"))

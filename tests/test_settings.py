@@ -27,7 +27,6 @@ def production_env(tmp_path, **extra) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(50),  # 67 random characters
         "ALLOWED_HOSTS": "portal.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-        "CACHE_URL": "locmem://",
     }
     env.update(extra)
     return {k: v for k, v in env.items() if v is not None}
@@ -49,6 +48,13 @@ def test_check_deploy_with_production_variables_reports_nothing(tmp_path):
     result = run(["manage.py", "check", "--deploy"], production_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_about_a_cache_of_one_process(tmp_path):
+    result = run(
+        ["manage.py", "check", "--deploy"], production_env(tmp_path, CACHE_URL="locmem://")
+    )
+    assert "partyportal.W001" in result.stdout + result.stderr
 
 
 def test_missing_secret_key_without_debug_is_a_clear_startup_error(tmp_path):
