@@ -415,6 +415,18 @@ class StoryQuerySet(models.QuerySet):
     def published(self) -> StoryQuerySet:
         return self.filter(status=Story.Status.PUBLISHED)
 
+    def visible_to(self, access) -> StoryQuerySet:
+        """THE rule of who may open a story: a published one, every login; a nomination (or
+        a declined one), its nominator and the organisers of the member's unit."""
+        if access.is_superuser:
+            return self.all()
+        if not access.is_authenticated:
+            return self.none()
+        q = Q(status=Story.Status.PUBLISHED) | Q(nominated_by=access.user)
+        for unit in access.organiser_units:
+            q |= Q(member__unit__path__startswith=unit.path)
+        return self.filter(q)
+
 
 class Story(models.Model):
     """A model story (身边好人/凡人善举/先进典型) about a colleague, nominated by anyone."""
