@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from members.files import PrivateFileField, PrivateImageField
 from members.models import Member, OrgUnit, ancestor_paths
 
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -292,11 +293,15 @@ class Score(models.Model):
     self_points = models.DecimalField(_("branch's own score"), **POINTS, null=True, blank=True)
     points = models.DecimalField(_("points"), **POINTS, null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    evidence = models.FileField(
+    evidence = PrivateFileField(
         _("evidence"),
-        upload_to="campaigns/evidence/%Y/",
+        upload_to="campaigns/evidence",
+        name_field="evidence_name",
         blank=True,
         validators=[FileExtensionValidator(["jpg", "jpeg", "png", "pdf"])],
+    )
+    evidence_name = models.CharField(
+        _("evidence's file name"), max_length=255, blank=True, editable=False
     )
 
     history = HistoricalRecords()
@@ -310,6 +315,13 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.points}"
+
+    @classmethod
+    def files_visible_to(cls, access):
+        """Evidence (members.files' protocol): whoever may open the score sheet."""
+        from .permissions import sheets_for  # permissions imports these models
+
+        return cls.objects.filter(sheet__in=sheets_for(access))
 
 
 class Adjustment(models.Model):
@@ -415,6 +427,18 @@ class StoryQuerySet(models.QuerySet):
     def published(self) -> StoryQuerySet:
         return self.filter(status=Story.Status.PUBLISHED)
 
+    def visible_to(self, access) -> StoryQuerySet:
+        """THE rule of who may open a story: a published one, every login; a nomination (or
+        a declined one), its nominator and the organisers of the member's unit."""
+        if access.is_superuser:
+            return self.all()
+        if not access.is_authenticated:
+            return self.none()
+        q = Q(status=Story.Status.PUBLISHED) | Q(nominated_by=access.user)
+        for unit in access.organiser_units:
+            q |= Q(member__unit__path__startswith=unit.path)
+        return self.filter(q)
+
 
 class Story(models.Model):
     """A model story (身边好人/凡人善举/先进典型) about a colleague, nominated by anyone."""
@@ -464,7 +488,10 @@ class StoryPhoto(models.Model):
     story = models.ForeignKey(
         Story, verbose_name=_("story"), on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.ImageField(_("photo"), upload_to="campaigns/stories/%Y/")
+    image = PrivateImageField(_("photo"), upload_to="campaigns/stories", name_field="original_name")
+    original_name = models.CharField(
+        _("original file name"), max_length=255, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("photo")
@@ -473,6 +500,11 @@ class StoryPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+    @classmethod
+    def files_visible_to(cls, access):
+        """members.files' protocol: whoever may open the story."""
+        return cls.objects.filter(story__in=Story.objects.visible_to(access))
 
 
 class StoryLike(models.Model):

@@ -169,18 +169,13 @@ def story_list(request):
 
 def _story_for(request, pk: int) -> Story:
     """Published stories for everyone; a nomination for its author and the organisers."""
-    access = access_for(request.user)
-    story = get_object_or_404(
-        Story.objects.select_related("member", "member__unit")
+    return get_object_or_404(
+        Story.objects.visible_to(access_for(request.user))
+        .select_related("member", "member__unit")
         .prefetch_related("photos")
         .annotate(like_count=Count("likes"), liked=_liked(request)),
         pk=pk,
     )
-    if story.status == Story.Status.PUBLISHED:
-        return story
-    if story.nominated_by_id == request.user.pk or access.organises_unit(story.member.unit):
-        return story
-    raise Http404
 
 
 def story_detail(request, pk: int):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members import images
+from members.files import PrivateFileField
 from members.models import Member, OrgUnit, ancestor_paths
 
 from .sanitise import clean_html, plain_text
@@ -49,8 +50,7 @@ def validate_video(file) -> None:
 
 
 def attachment_path(instance, filename: str) -> str:
-    """A random name that nobody can guess (media is served to every login); the name the
-    file was uploaded with is kept in `Attachment.original_name` for display."""
+    """Kept for migration 0002, which names it; PrivateFileField names files now."""
     suffix = PurePath(filename).suffix.lower()[:10]
     return f"lessons/attachments/{uuid.uuid4().hex}{suffix}"
 
@@ -173,19 +173,28 @@ class Lesson(models.Model):
     # The text of the body without markup, kept in step on save: search looks here so that
     # "strong" or "href" do not match every lesson with bold text or a link.
     body_text = models.TextField(_("body as plain text"), blank=True, editable=False)
-    cover = models.FileField(
+    cover = PrivateFileField(
         _("cover image"),
-        upload_to="lessons/covers/",
+        upload_to="lessons/covers",
+        name_field="cover_name",
+        renditions_field="cover_renditions",
         blank=True,
         validators=[images.validate_image],
         help_text=_("JPEG, PNG, WebP or GIF, up to 8 MB. SVG is not accepted."),
     )
+    cover_name = models.CharField(
+        _("cover's file name"), max_length=255, blank=True, editable=False
+    )
     cover_renditions = models.JSONField(_("cover renditions"), default=dict, editable=False)
-    video = models.FileField(
+    video = PrivateFileField(
         _("video (MP4)"),
-        upload_to="lessons/videos/",
+        upload_to="lessons/videos",
+        name_field="video_name",
         blank=True,
         validators=[FileExtensionValidator(["mp4"]), validate_video],
+    )
+    video_name = models.CharField(
+        _("video's file name"), max_length=255, blank=True, editable=False
     )
     video_url = models.URLField(
         _("video link"), blank=True, help_text=_("A link to a video kept elsewhere.")
@@ -259,6 +268,11 @@ class Lesson(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("lessons:detail", args=[self.pk])
 
+    @classmethod
+    def files_visible_to(cls, access) -> LessonQuerySet:
+        """Cover and video (members.files' protocol): the lesson's readers and its editors."""
+        return cls.objects.visible_to(access) | cls.objects.managed_by(access)
+
     def clean(self) -> None:
         super().clean()
         if self.status == self.Status.SCHEDULED and not self.publish_at:
@@ -276,15 +290,15 @@ class Lesson(models.Model):
 
     @property
     def cover_srcset(self) -> str:
-        return images.srcset(self.cover_renditions)
+        return images.srcset(self.cover)
 
     @property
     def cover_small(self) -> str:
-        return images.rendition_url(self.cover_renditions, 360)
+        return images.rendition_url(self.cover, 360)
 
     @property
     def cover_poster(self) -> str:
-        return images.rendition_url(self.cover_renditions, 720)
+        return images.rendition_url(self.cover, 720)
 
 
 class LessonAudience(models.Model):
@@ -307,9 +321,10 @@ class Attachment(models.Model):
         Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="attachments"
     )
     title = models.CharField(_("title"), max_length=120)
-    file = models.FileField(
+    file = PrivateFileField(
         _("file"),
-        upload_to=attachment_path,
+        upload_to="lessons/attachments",
+        name_field="original_name",
         validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_attachment],
     )
     original_name = models.CharField(
@@ -324,15 +339,10 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:
-        if self.file and not getattr(self.file, "_committed", True):
-            # Before the storage renames it (attachment_path): the name people know it by.
-            self.original_name = PurePath(self.file.name).name[:255]
-        super().save(*args, **kwargs)
-
-    @property
-    def display_name(self) -> str:
-        return self.original_name or PurePath(self.file.name).name
+    @classmethod
+    def files_visible_to(cls, access):
+        """members.files' protocol: whoever may fetch the lesson's cover."""
+        return cls.objects.filter(lesson__in=Lesson.files_visible_to(access))
 
 
 class Question(models.Model):
@@ -800,8 +810,15 @@ class SessionPhoto(models.Model):
     session = models.ForeignKey(
         Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.FileField(
-        _("photo"), upload_to="lessons/sessions/", validators=[images.validate_image]
+    image = PrivateFileField(
+        _("photo"),
+        upload_to="lessons/sessions",
+        name_field="original_name",
+        renditions_field="renditions",
+        validators=[images.validate_image],
+    )
+    original_name = models.CharField(
+        _("original file name"), max_length=255, blank=True, editable=False
     )
     renditions = models.JSONField(default=dict, editable=False)
     caption = models.CharField(_("caption"), max_length=120, blank=True)
@@ -824,13 +841,19 @@ class SessionPhoto(models.Model):
             self.renditions = images.make_renditions(self.image.name, "lessons/renditions")
             type(self).objects.filter(pk=self.pk).update(renditions=self.renditions)
 
+    @classmethod
+    def files_visible_to(cls, access):
+        """members.files' protocol: the session's audience and those who keep it."""
+        sessions = Session.objects.visible_to(access) | Session.objects.managed_by(access)
+        return cls.objects.filter(session__in=sessions)
+
     @property
     def srcset(self) -> str:
-        return images.srcset(self.renditions)
+        return images.srcset(self.image)
 
     @property
     def small(self) -> str:
-        return images.rendition_url(self.renditions, 360)
+        return images.rendition_url(self.image, 360)
 
 
 class Attendance(models.Model):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import posixpath
 import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -101,7 +102,9 @@ def _open_rgb(file) -> tuple[Image.Image, bool]:
 
 def reencode(file, max_side: int | None = None) -> ContentFile:
     """The picture decoded and written again: PNG if it has transparency, JPEG otherwise.
-    Whatever rode along in the original bytes is gone. `max_side` shrinks large pictures."""
+    Whatever rode along in the original bytes is gone. `max_side` shrinks large pictures.
+    It keeps the uploaded name's stem (the private file field stores it under a random name
+    and downloads it under this one)."""
     image, has_alpha = _open_rgb(file)
     if max_side and max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -112,7 +115,7 @@ def reencode(file, max_side: int | None = None) -> ContentFile:
     else:
         image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
         ext = "jpg"
-    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ext}")
+    return ContentFile(out.getvalue(), name=f"{_stem(file)}.{ext}")
 
 
 def make_renditions(name: str, folder: str) -> dict[str, str]:
@@ -136,24 +139,27 @@ def make_renditions(name: str, folder: str) -> dict[str, str]:
     return result
 
 
-def srcset(renditions: dict) -> str:
-    parts = [
-        f"{default_storage.url(path)} {width}w"
-        for width, path in sorted(
-            ((int(k), v) for k, v in (renditions or {}).items() if k.isdigit()),
-            key=lambda kv: kv[0],
-        )
-    ]
-    return ", ".join(parts)
+def _stem(file) -> str:
+    return PurePath(getattr(file, "name", "") or "").stem or uuid.uuid4().hex
 
 
-def rendition_url(renditions: dict, wanted: int) -> str:
-    """The URL of the smallest rendition at least `wanted` wide (or the largest there is)."""
-    widths = sorted(int(k) for k in (renditions or {}) if k.isdigit())
+def _widths(file) -> list[int]:
+    return sorted(int(k) for k in file.renditions if k.isdigit()) if file else []
+
+
+def srcset(file) -> str:
+    """The `srcset` of a private image field's file (members.files): its renditions' URLs,
+    each through the object the picture belongs to."""
+    return ", ".join(f"{file.rendition_url(width)} {width}w" for width in _widths(file))
+
+
+def rendition_url(file, wanted: int) -> str:
+    """The URL of the smallest rendition of `file` at least `wanted` wide (or the largest
+    there is); empty when it has none."""
+    widths = _widths(file)
     if not widths:
         return ""
-    chosen = next((w for w in widths if w >= wanted), widths[-1])
-    return default_storage.url(renditions[str(chosen)])
+    return file.rendition_url(next((w for w in widths if w >= wanted), widths[-1]))
 
 
 def clean_image(file, max_side: int | None = None) -> ContentFile:
@@ -164,7 +170,7 @@ def clean_image(file, max_side: int | None = None) -> ContentFile:
 
 def clean_evidence(file) -> ContentFile:
     """Evidence for a score or a record: a picture (re-encoded) or a PDF (checked by its
-    signature, stored under a new name)."""
+    signature); the private file field stores it under a random name."""
     name = (getattr(file, "name", "") or "").lower()
     if not name.endswith(".pdf"):
         return clean_image(file)
@@ -178,4 +184,4 @@ def clean_evidence(file) -> ContentFile:
     if not _read_head(file, 5).startswith(b"%PDF-"):
         raise ValidationError(_("The file is not a PDF document."), code="not_pdf")
     file.seek(0)
-    return ContentFile(file.read(), name=f"{uuid.uuid4().hex}.pdf")
+    return ContentFile(file.read(), name=f"{_stem(file)}.pdf")

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .files import PrivateImageField
+
 PATH_SEGMENT = 7  # six digits and a dot per level: a million units per level is plenty
 
 
@@ -264,7 +266,12 @@ class Member(models.Model):
     home_address = models.CharField(_("home address"), max_length=200, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="members/photos/", blank=True)
+    photo = PrivateImageField(
+        _("photo"), upload_to="members/photos", name_field="photo_name", blank=True
+    )
+    photo_name = models.CharField(
+        _("photo's file name"), max_length=255, blank=True, editable=False
+    )
 
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.FULL)
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
@@ -305,6 +312,15 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def files_visible_to(cls, access):
+        """The photo: to whoever may open the member's profile (members.files' protocol),
+        and to the member on their own page, even after they left the roll."""
+        visible = access.visible_members()
+        if access.member is not None:
+            visible = visible | cls.objects.filter(pk=access.member.pk)
+        return visible
 
     # --- stage rules ------------------------------------------------------------------------
     def clean(self) -> None:

@@ -24,6 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from lessons.models import ATTACHMENT_EXTENSIONS, validate_attachment
 from lessons.sanitise import clean_html
+from members.files import PrivateFileField
 from members.models import Member, OrgUnit, ancestor_paths
 
 
@@ -158,6 +159,11 @@ class Notice(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("notices:detail", args=[self.pk])
 
+    @classmethod
+    def files_visible_to(cls, access) -> NoticeQuerySet:
+        """The notice's audience once it is live, and its editors (a draft: its editors only)."""
+        return cls.objects.visible_to(access) | cls.objects.managed_by(access)
+
     def clean(self) -> None:
         super().clean()
         if self.status == self.Status.SCHEDULED and not self.publish_at:
@@ -208,11 +214,15 @@ class NoticeAttachment(models.Model):
         Notice, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="attachments"
     )
     title = models.CharField(_("title"), max_length=120)
-    file = models.FileField(
+    file = PrivateFileField(
         _("file"),
-        upload_to="notices/attachments/",
+        upload_to="notices/attachments",
+        name_field="original_name",
         validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_attachment],
         help_text=_("PDF, Word, Excel, PowerPoint or text, up to 20 MB."),
+    )
+    original_name = models.CharField(
+        _("original file name"), max_length=255, blank=True, editable=False
     )
 
     class Meta:
@@ -222,6 +232,11 @@ class NoticeAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def files_visible_to(cls, access):
+        """members.files' protocol: the notice's audience and its editors."""
+        return cls.objects.filter(notice__in=Notice.files_visible_to(access))
 
 
 class NoticeRead(models.Model):

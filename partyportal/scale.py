@@ -1200,7 +1200,9 @@ def _campaigns(b: Build) -> None:
             "updated_at",
         ],
     )
-    w.declare(Score, ["sheet", "criterion", "self_points", "points", "note", "evidence"])
+    w.declare(
+        Score, ["sheet", "criterion", "self_points", "points", "note", "evidence", "evidence_name"]
+    )
     w.declare(Adjustment, ["sheet", "kind", "points", "reason"])
     w.declare(
         Result,
@@ -1369,7 +1371,8 @@ def _campaign(
             half = max(0, min(top, round(top * share)))
             own = min(top, half + rng.choice((0, 0, 1, 2))) if not for_members else None
             w.add(
-                Score, (sheet, criterion.pk, None if own is None else HALF[own], HALF[half], "", "")
+                Score,
+                (sheet, criterion.pk, None if own is None else HALF[own], HALF[half], "", "", ""),
             )
             total += half
             if criterion.order == 0:

@@ -278,9 +278,10 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Media holds personal data (member photos, evidence files): it is served only to logged-in
-# users, through partyportal.media. With MEDIA_ACCEL_REDIRECT set (e.g. "/protected-media/")
-# Django checks the login and nginx sends the bytes via X-Accel-Redirect.
+# Media holds personal data (member photos, evidence files): a file is served only through the
+# object it belongs to, to those who may see that object (members.files, partyportal.media).
+# With MEDIA_ACCEL_REDIRECT set (e.g. "/protected-media/") Django does that check and nginx
+# sends the bytes via X-Accel-Redirect.
 MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760

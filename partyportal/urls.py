@@ -1,4 +1,4 @@
-"""Root URLs: the home page, each app under its prefix, accounts, admin and media."""
+"""Root URLs: the home page, each app under its prefix, accounts, admin and uploaded files."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -26,7 +26,13 @@ urlpatterns = [
     path("stats/", stats.dashboard, name="stats"),
     path("stats/<slug:key>.xlsx", stats.export, name="stats_export"),
     path("admin/", admin.site.urls),
-    re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", media.serve, name="media"),
+    # Every uploaded file, through the object it belongs to (members.files builds these).
+    path("files/<str:model>/<int:pk>/<str:field>/", media.serve, name="file"),
+    path("files/<str:model>/<int:pk>/<str:field>/<int:width>/", media.serve, name="file_rendition"),
+    # Links made before: the file's owner is looked up by its stored name.
+    re_path(
+        rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", media.serve_stored_name, name="media"
+    ),
 ]
 
 handler404 = "partyportal.views.page_not_found"

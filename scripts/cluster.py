@@ -11,8 +11,9 @@ machines would in production, and checks that they act as one portal:
 - failed logins spread over A and B trip allauth's limit (LOGIN_FAILED_RATE_LIMIT) at the
   combined count, per account and per client address, and a client cannot dodge the per-address
   limit by sending its own X-Forwarded-For (nginx replaces it; TRUSTED_PROXY_COUNT=1);
-- uploads are sent by nginx after Django checked the login (MEDIA_ACCEL_REDIRECT), with Range
-  requests answered; static files come hashed from whitenoise; DEBUG is off.
+- uploads are sent by nginx after Django checked that the person may see the object they
+  belong to (MEDIA_ACCEL_REDIRECT), with Range requests answered; static files come hashed
+  from whitenoise; DEBUG is off.
 
     .venv/bin/python scripts/cluster.py           # prepare, start, check, stop; exit 1 on failure
     .venv/bin/python scripts/cluster.py --serve   # prepare and start, serve until Ctrl-C
@@ -29,7 +30,7 @@ import contextlib
 import functools
 import grp
 import http.client
-import io
+import json
 import os
 import pwd
 import re
@@ -569,40 +570,54 @@ class Checker:
         self.cluster.clear_rate_limits()
 
     def check_media(self) -> None:
-        from PIL import Image
+        # A demo lesson's cover the demo member reads, and one of a lesson addressed to a
+        # branch they are not in: files are reached through the object they belong to.
+        code = (
+            "import json; from django.contrib.auth import get_user_model; "
+            "from lessons.models import Lesson; from members.scoping import access_for; "
+            f"access = access_for(get_user_model().objects.get(username={DEMO_LOGIN!r})); "
+            "covers = Lesson.objects.exclude(cover='').order_by('pk'); "
+            "mine = covers.filter(pk__in=Lesson.files_visible_to(access).values('pk')).first(); "
+            "other = covers.exclude(pk__in=Lesson.files_visible_to(access).values('pk')).first(); "
+            "print(json.dumps([mine.cover.url, mine.cover.name, other.cover.url]))"
+        )
+        output = self.cluster.manage("shell", "--no-imports", "-c", code)
+        url, name, other = json.loads(output.strip().splitlines()[-1])
+        stored = self.cluster.media_root / name
+        # Uploads are 0640 (FILE_UPLOAD_PERMISSIONS); nginx's workers here run as `nobody`,
+        # not in the portal's group as in production.
+        stored.chmod(0o644)
+        picture = stored.read_bytes()
+        port = self.cluster.port
 
-        folder = self.cluster.media_root / "cluster-check"
-        folder.mkdir(mode=0o755, exist_ok=True)
-        buffer = io.BytesIO()
-        Image.new("RGB", (8, 8), (200, 16, 46)).save(buffer, "PNG")
-        picture = folder / "banner.png"
-        picture.write_bytes(buffer.getvalue())
-        picture.chmod(0o644)
-        port, path = self.cluster.port, "/media/cluster-check/banner.png"
-
-        anonymous = Browser().send(port, "GET", path)
+        anonymous = Browser().send(port, "GET", url)
         phone = Browser()
         token = phone.csrf(port)
         phone.login(
             port, DEMO_LOGIN, DEMO_PASSWORD, token=token, headers={"Origin": self.cluster.url}
         )
-        whole = phone.send(port, "GET", path)
-        part = phone.send(port, "GET", path, headers={"Range": "bytes=0-7"})
-        direct = phone.send(port, "GET", "/protected-media/cluster-check/banner.png")
+        whole = phone.send(port, "GET", url)
+        part = phone.send(port, "GET", url, headers={"Range": "bytes=0-7"})
+        old_link = phone.send(port, "GET", f"/media/{name}")
+        outside = phone.send(port, "GET", other)
+        direct = phone.send(port, "GET", f"/protected-media/{name}")
         ok = (
             anonymous.status == 302
             and whole.status == 200
-            and whole.body == buffer.getvalue()
+            and whole.body == picture
             and whole.headers.get("X-Content-Type-Options") == "nosniff"
             and part.status == 206
-            and part.body == buffer.getvalue()[:8]
+            and part.body == picture[:8]
+            and old_link.status == 200
+            and outside.status == 404
             and direct.status == 404
         )
         self.record(
             ok,
-            f"media through X-Accel-Redirect: anonymous {anonymous.status}, logged in "
-            f"{whole.status} ({len(whole.body)} bytes, nosniff), Range {part.status}, "
-            f"/protected-media/ directly {direct.status}",
+            f"media through X-Accel-Redirect: anonymous {anonymous.status}, the member's lesson "
+            f"cover {whole.status} ({len(whole.body)} bytes, nosniff), Range {part.status}, "
+            f"its old /media/ link {old_link.status}, another branch's lesson cover "
+            f"{outside.status}, /protected-media/ directly {direct.status}",
         )
 
     def check_static_and_debug(self) -> None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members import images
+from members.files import PrivateImageField
 from members.models import Member, OrgUnit, ancestor_paths
 
 MAX_PHOTOS = 9
@@ -149,7 +150,15 @@ class Photo(models.Model):
     post = models.ForeignKey(
         Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.ImageField(_("photo"), upload_to="sharing/photos/%Y/%m/")
+    image = PrivateImageField(
+        _("photo"),
+        upload_to="sharing/photos",
+        name_field="original_name",
+        renditions_field="renditions",
+    )
+    original_name = models.CharField(
+        _("original file name"), max_length=255, blank=True, editable=False
+    )
     renditions = models.JSONField(_("renditions"), default=dict, editable=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -161,13 +170,18 @@ class Photo(models.Model):
     def __str__(self) -> str:
         return self.image.name
 
+    @classmethod
+    def files_visible_to(cls, access):
+        """members.files' protocol: whoever may see the post."""
+        return cls.objects.filter(post__in=Post.objects.visible_to(access))
+
     @property
     def srcset(self) -> str:
-        return images.srcset(self.renditions)
+        return images.srcset(self.image)
 
     @property
     def thumb(self) -> str:
-        return images.rendition_url(self.renditions, 360) or self.image.url
+        return images.rendition_url(self.image, 360) or self.image.url
 
 
 class Comment(models.Model):

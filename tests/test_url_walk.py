@@ -135,7 +135,10 @@ EXPECTED: dict[str, tuple] = {
     "search": (L, 200, 200, 200, 200, 200, 200, 200, L),
     "stats": (L, 200, 404, 404, 404, 404, 404, 404, L),
     "stats_export": (L, 200, 404, 404, 404, 404, 404, 404, L),
-    "media": (L, 200, 200, 200, 200, 200, 200, 200, L),
+    # A file of the branch-1 lesson: its readers, as lessons:detail (the old /media/ link too).
+    "file": (L, 200, 200, 404, 200, 200, 404, 404, L),
+    "file_rendition": (L, 200, 200, 404, 200, 200, 404, 404, L),
+    "media": (L, 200, 200, 404, 200, 200, 404, 404, L),
     # --- the admin site: officers (organisers, branch officers) only ---
     "admin:index": (L, 200, 200, 200, L, L, L, L, L),
     "admin:login": (L, 302, 302, 302, 403, 403, 403, 403, L),
@@ -448,9 +451,6 @@ def build_world(media_root) -> World:
         "emailaddress": EmailAddress.objects.get_or_create(
             user=member.user, email=member.user.email or "member@example.com"
         )[0],
-        "cover": lesson.cover.name
-        if lesson.cover
-        else Lesson.objects.exclude(cover="").first().cover.name,
     }
     return World(users=users, objects=objects, media_root=media_root)
 
@@ -545,7 +545,9 @@ def url_for(key: str, route: str, world: World) -> str:
             "account_reset_password_from_key", kwargs={"uidb36": "zz", "key": "bad-key"}
         ),
         "stats_export": lambda: reverse("stats_export", kwargs={"key": "branches"}),
-        "media": lambda: reverse("media", kwargs={"path": o["cover"]}),
+        "file": lambda: o["lesson"].cover.url,
+        "file_rendition": lambda: o["lesson"].cover_small,
+        "media": lambda: reverse("media", kwargs={"path": o["lesson"].cover.name}),
         "admin:view_on_site": lambda: reverse(
             "admin:view_on_site",
             kwargs={
@@ -712,7 +714,7 @@ def pages_with_parameters(column: int) -> list[str]:
         for key, row in EXPECTED.items()
         if row[column] == 200
         and (not key.startswith("admin") or key.endswith(("_changelist", "_grid")))
-        and key != "media"
+        and key not in ("file", "file_rendition", "media")
     ]
 
 

@@ -270,7 +270,7 @@ def test_attachment_is_stored_under_a_random_name_and_shown_by_its_own(
     upload = SimpleUploadedFile("2017年党费收缴明细.pdf", b"%PDF-1.4\n", "application/pdf")
     attachment = lesson.attachments.create(title="党费明细", file=upload)
     assert attachment.original_name == "2017年党费收缴明细.pdf"
-    assert re.fullmatch(r"lessons/attachments/[0-9a-f]{32}\.pdf", attachment.file.name)
+    assert re.fullmatch(r"lessons/attachments/\d{4}/[0-9a-f]{32}\.pdf", attachment.file.name)
     page = client_for("member_a").get(reverse("lessons:detail", args=[lesson.pk])).text
     assert attachment.file.url in page
     assert 'download="2017年党费收缴明细.pdf"' in page and "党费明细" in page
