@@ -169,7 +169,17 @@ class Cluster:
             ) as connection:
                 name = parts.path.lstrip("/")
                 found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-                if not found.fetchone():
+                exists = bool(found.fetchone())
+                if exists and self.seed and self.database_url == DEFAULT_DATABASE_URL:
+                    # The demo is seeded into the cluster's own database, made anew: its uploads
+                    # live in this run's new media folder, and an earlier run's rows would point
+                    # at files that are gone (seed_demo keeps rows that exist). A database named
+                    # by the caller is never dropped.
+                    connection.execute(
+                        sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name))
+                    )
+                    exists = False
+                if not exists:
                     connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
                     self.log(f"created database {name}")
         except psycopg.OperationalError as error:
