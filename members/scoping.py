@@ -19,15 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Q, QuerySet
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from . import counts, tokens
 from .models import HelpRequest, Member, OrgUnit, Post
 
 MASK = "••••"
@@ -110,8 +104,7 @@ class Access:
         return OrgUnit.objects.subtree_of(units)
 
     def sees_unit_path(self, path: str) -> bool:
-        """Whether the unit at `path` is in `visible_units()` (and so its members in
-        `visible_members()`), without a query: the same subtrees, from the cached access."""
+        """Whether the unit at `path` is in `visible_units()`, without a query."""
         if self.is_superuser:
             return True
         units = list(self.managed_units_list)
@@ -222,58 +215,27 @@ class Access:
 
 
 ANONYMOUS = Access(user=None)
+ACCESS_VERSION_KEY = "members:access:version"  # TODO(lead): remove with person_cache
 
 
-# Every page's layout asks for the person's access, so what it is derived from (their member
-# record and current posts) is kept in the cache: no query on a hit. The entry is stamped with
-# a version token that every save or delete of a post, member, unit or login replaces, the
-# member counts' token (which the bulk writes that bypass signals replace), and the local
-# date, since a post starts and ends on dates; any difference reloads it, so a removed post
-# removes its rights on the next request. The tokens are read before the rows, and the token
-# is replaced again when the transaction commits: an entry loaded from the old rows between
-# the write and the commit is stamped with a token that is no longer current.
-ACCESS_VERSION_KEY = "members:access:version"
-
-
-def person_cache_enabled() -> bool:
-    """settings.PERSON_CACHE; unset, on only with a cache every process shares (Redis): in
-    per-process memory a write in one gunicorn worker could not invalidate another's copy,
-    and a removed post would keep its rights there."""
-    setting = getattr(settings, "PERSON_CACHE", None)
-    if setting is not None:
-        return bool(setting)
-    backend = settings.CACHES["default"]["BACKEND"].lower()
-    return "locmem" not in backend and "dummy" not in backend
-
-
-ACCESS_TIMEOUT = 60 * 60  # an hour: a bound on anything a missed invalidation could leave
-
-
-def _cached_roles(user) -> tuple:
-    """The roles from the cache, or loaded and stored: one cache round trip on a hit (the
-    entry and the tokens it was stored under, together)."""
-    key = f"members:access:{user.pk}"
-    found = cache.get_many([key, ACCESS_VERSION_KEY, counts.VERSION_KEY])
-    stamp = (*tokens.read(found, ACCESS_VERSION_KEY, counts.VERSION_KEY), timezone.localdate())
-    entry = found.get(key)
-    if entry is not None and entry[0] == stamp:
-        return entry[1]
-    roles = _load_roles(user)
-    cache.set(key, (stamp, roles), ACCESS_TIMEOUT)
-    return roles
-
-
-def invalidate_access(using: str | None = None) -> None:
-    """Forget every person's cached access (call after writes that bypass signals)."""
-    tokens.replace(ACCESS_VERSION_KEY, using=using)
+def person_cache_enabled() -> bool:  # TODO(lead): remove with person_cache
+    return False
 
 
 def _load_roles(user) -> tuple:
-    """The person's member record and the units of their current posts (two queries)."""
-    member = Member.objects.select_related("unit").filter(user=user).first()
+    """The person's member record with its unit, and the units of their current posts: one
+    query for most people, a second for those who hold a post."""
+    holds_post = Exists(Post.objects.current().filter(member=OuterRef("pk")))
+    member = (
+        Member.objects.select_related("unit")
+        .annotate(holds_post=holds_post)
+        .filter(user=user)
+        .order_by()
+        .first()
+    )
     organiser_units, officer_units, liaison_units = [], [], []
-    if member is not None and member.is_active:
-        posts = Post.objects.current().filter(member=member).select_related("unit")
+    if member is not None and member.is_active and member.holds_post:
+        posts = Post.objects.current().filter(member=member).select_related("unit").order_by()
         for post in posts:
             if post.kind in Post.MANAGING:
                 if post.unit.kind == OrgUnit.Kind.BRANCH:
@@ -286,15 +248,14 @@ def _load_roles(user) -> tuple:
 
 
 def access_for(user) -> Access:
-    """The Access of a user, computed once and kept on the user object; from the cache when
-    nothing it depends on changed (no query), otherwise two queries."""
+    """The Access of a user, loaded once per request and kept on the user object (which
+    lives as long as the request): one or two queries."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     cached = getattr(user, "_party_access", None)
     if cached is not None:
         return cached
-    roles = _cached_roles(user) if person_cache_enabled() else _load_roles(user)
-    member, organiser_units, officer_units, liaison_units = roles
+    member, organiser_units, officer_units, liaison_units = _load_roles(user)
     access = Access(
         user=user,
         member=member,
@@ -304,27 +265,6 @@ def access_for(user) -> Access:
     )
     user._party_access = access
     return access
-
-
-@receiver(post_save, sender=Post, dispatch_uid="members.scoping.post_saved")
-@receiver(post_delete, sender=Post, dispatch_uid="members.scoping.post_deleted")
-@receiver(post_save, sender=Member, dispatch_uid="members.scoping.member_saved")
-@receiver(post_delete, sender=Member, dispatch_uid="members.scoping.member_deleted")
-@receiver(post_save, sender=OrgUnit, dispatch_uid="members.scoping.unit_saved")
-@receiver(post_delete, sender=OrgUnit, dispatch_uid="members.scoping.unit_deleted")
-@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="members.scoping.login_gone")
-def _roles_changed(**kwargs) -> None:
-    if not person_cache_enabled():
-        return
-    invalidate_access(using=kwargs.get("using"))
-
-
-@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="members.scoping.login_made")
-def _login_saved(created: bool = False, **kwargs) -> None:
-    # A new login may reuse the pk of a deleted one (SQLite); a login's own saves (the last
-    # login time) change nothing cached here.
-    if created:
-        _roles_changed(**kwargs)
 
 
 def _outermost(units: list[OrgUnit]) -> list[OrgUnit]:

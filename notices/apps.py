@@ -11,8 +11,7 @@ class NoticesConfig(AppConfig):
         from lessons import signals as lesson_signals
         from members import signals as member_signals
 
-        # context_processors and home: their receivers forget cached unread counts and panels.
-        from . import context_processors, home, receivers  # noqa: F401
+        from . import receivers
 
         # dispatch_uid: connected once even if ready() runs again (tests, autoreload).
         for signal, receiver in (

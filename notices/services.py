@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .context_processors import forget_unread
 from .models import Kind, Notice, NoticeAudience, NoticeRead, Notification, NotificationPreference
 
 SUBJECT_LENGTH = 60
@@ -53,7 +52,6 @@ def notify(*, users, kind: str, text: str, url: str = "") -> int:
         ],
         batch_size=1000,
     )
-    forget_unread(ids)  # bulk_create sends no post_save
     opted_out = NotificationPreference.objects.filter(user=OuterRef("pk"), kind=kind, email=False)
     addresses = list(
         get_user_model()
@@ -92,7 +90,6 @@ def notification_open(*, user, notification: Notification) -> Notification:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
             read_at=notification.read_at
         )
-        forget_unread([notification.recipient_id])
     return notification
 
 
@@ -100,7 +97,6 @@ def notifications_mark_all_read(*, user) -> int:
     marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    forget_unread([user.pk])
     return marked
 
 
@@ -140,7 +136,6 @@ def notice_mark_read(*, user, notice: Notice) -> bool:
         Notification.objects.filter(
             recipient=user, kind=Kind.NOTICE, url=notice.get_absolute_url(), read_at__isnull=True
         ).update(read_at=timezone.now())
-        forget_unread([user.pk])
     return created
 
 

@@ -65,7 +65,7 @@ def cache_from_url(url: str) -> dict:
     if parts.scheme == "dummy":
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     if parts.scheme in {"redis", "rediss", "unix"}:
-        return {"BACKEND": "partyportal.cache.PortalRedisCache", "LOCATION": url}
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     raise ImproperlyConfigured(f"CACHE_URL has an unknown scheme: {url!r}")
 
 
@@ -206,7 +206,7 @@ CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "db://"))}
 # Sessions live in the database; with Redis they are read from the cache first.
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
-    if CACHES["default"]["BACKEND"] == "partyportal.cache.PortalRedisCache"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     else "django.contrib.sessions.backends.db"
 )
 

@@ -10,11 +10,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from members import person_cache
 from members.models import Member
 from members.scoping import access_for
 
@@ -70,35 +67,22 @@ def home(request):
       ``urgent`` puts an entry first and marks it (a help request untouched for three days).
       A dict with only ``todo`` adds no card of its own.
 
-    The drawn cards and to-do are kept per person under every card's token (so a to-do
-    count that no token covers, such as reflections to review, is at most a minute old).
     So the to-do card is one card whichever apps fill it, each app computes its own counts
     (a fixed number of queries, whatever the number of rows: tests/test_home_queries.py), and
     the card is shown to everyone who keeps records or handles work, with "nothing waiting"
     when it is empty.
     """
     access = access_for(request.user)
-    # The drawn page and every token in one round trip; the cards' own entries (some 20 KB
-    # of pickled rows) only when the page is to be drawn again.
-    person_cache.prefetch(request.user, pages=["home"], cards=False)
-
-    def draw() -> str:
-        person_cache.prefetch(request.user)
-        panels = _panels(request, access)
-        todo = _todo(panels)
-        context = {
-            "panels": [panel for panel in panels if panel.get("template")],
-            "todo": todo,
-            "show_todo": bool(todo) or access.is_officer,
-            "member": access.member,
-            "Stage": Member.Stage,
-        }
-        return render_to_string("home_content.html", context, request=request)
-
-    # The cards and to-do as drawn for this person, kept under every card's token: most
-    # visits draw nothing (members.person_cache.page).
-    content = person_cache.page("home", request.user, draw)
-    return render(request, "home.html", {"content": mark_safe(content)})
+    panels = _panels(request, access)
+    todo = _todo(panels)
+    context = {
+        "panels": [panel for panel in panels if panel.get("template")],
+        "todo": todo,
+        "show_todo": bool(todo) or access.is_officer,
+        "member": access.member,
+        "Stage": Member.Stage,
+    }
+    return render(request, "home.html", context)
 
 
 @login_not_required

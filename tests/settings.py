@@ -23,7 +23,3 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".test-media"
 WHITENOISE_AUTOREFRESH = True
 LANGUAGE_CODE = "en"
-# Per-person data (access, unread count, home panels) is cached in production; the suite's
-# query-count tests compare a first request with a second one, so they run uncached, and
-# tests/test_layout_caching.py turns the cache on to test it and its invalidation.
-PERSON_CACHE = False

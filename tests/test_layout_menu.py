@@ -1,6 +1,5 @@
-"""The layout's main menu and language buttons, drawn once per process for each language,
-role and section (partyportal/templatetags/layout.py): each person still sees the links of
-their own roles, the current section marked, in their own language."""
+"""The layout's main menu and language buttons: each person sees the links of their own
+roles, the current section marked, in their own language."""
 
 from __future__ import annotations
 

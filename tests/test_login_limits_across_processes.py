@@ -209,7 +209,7 @@ def test_gunicorn_refuses_several_workers_on_a_cache_of_one_process(tmp_path):
         ("django.core.cache.backends.locmem.LocMemCache", True),
         ("django.core.cache.backends.dummy.DummyCache", True),
         ("django.core.cache.backends.db.DatabaseCache", False),
-        ("partyportal.cache.PortalRedisCache", False),
+        ("django.core.cache.backends.redis.RedisCache", False),
     ],
 )
 def test_check_deploy_warns_about_a_cache_of_one_process(settings, backend, warned):

@@ -201,7 +201,7 @@ def test_envlist_splits_on_commas(monkeypatch):
 def test_cache_from_url_redis():
     config = cache_from_url("redis://127.0.0.1:6379/0")
     assert config == {
-        "BACKEND": "partyportal.cache.PortalRedisCache",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/0",
     }
 

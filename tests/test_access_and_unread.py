@@ -1,6 +1,7 @@
 """Every page's layout reads the person's access (members.scoping.access_for) and unread count
-(notices.context_processors) from the cache, and every write that changes them takes effect on
-the very next request: a removed or ended post removes its rights at once."""
+(notices.context_processors), and every write that changes them takes effect on the very next
+request: a removed or ended post removes its rights at once. Access costs one query, two for
+someone holding a post."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from members import counts
 from members.models import Member, OrgUnit, Post
-from members.scoping import ACCESS_VERSION_KEY, access_for
+from members.scoping import access_for
 from notices import services
 from notices.context_processors import unread_count
 from notices.models import Kind, Notice, Notification
@@ -22,30 +22,9 @@ from notices.models import Kind, Notice, Notification
 pytestmark = [pytest.mark.django_db]
 
 
-@pytest.fixture(autouse=True)
-def _person_cache(settings):
-    settings.PERSON_CACHE = True
-
-
 def fresh_access(user):
     """The access of a new request: a user object loaded anew, as the session middleware does."""
     return access_for(get_user_model().objects.get(pk=user.pk))
-
-
-def test_access_is_served_from_the_cache_without_a_query(org):
-    fresh_access(org.organiser.user)
-    user = get_user_model().objects.get(pk=org.organiser.user.pk)
-    with CaptureQueriesContext(connection) as queries:
-        access = access_for(user)
-    assert len(queries) == 0
-    assert access.is_organiser and access.organiser_units == [org.committee]
-    assert access.member == org.organiser and access.member.unit == org.branch_a
-
-
-def test_cached_access_belongs_to_its_own_login(org):
-    assert fresh_access(org.organiser.user).is_organiser
-    other = fresh_access(org.member_a.user)
-    assert not other.is_officer and other.member == org.member_a
 
 
 def test_a_deleted_post_removes_the_rights_at_once(org):
@@ -92,26 +71,20 @@ def test_a_moved_unit_is_seen_at_its_new_place_at_once(org):
     assert access.officer_units[0].path.startswith(org.other_committee.path)
 
 
-def test_a_bulk_write_that_replaces_the_member_counts_token_also_refreshes_access(org):
+def test_a_bulk_write_of_posts_takes_effect_at_once(org):
     assert fresh_access(org.organiser.user).is_organiser
     Post.objects.filter(member=org.organiser).update(end_on=datetime.date(2025, 1, 1))
-    counts.invalidate()  # what code writing in bulk does (members.counts)
     assert not fresh_access(org.organiser.user).is_organiser
 
 
-def test_the_token_is_replaced_again_when_the_transaction_commits(
-    org, django_capture_on_commit_callbacks
-):
-    from django.core.cache import cache
-
-    fresh_access(org.secretary_a.user)
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        Post.objects.get(member=org.secretary_a).delete()
-        inside = cache.get(ACCESS_VERSION_KEY)
-    # A request between the delete and the commit could have cached the old posts under
-    # `inside`: the commit makes that entry unreachable.
-    assert cache.get(ACCESS_VERSION_KEY) != inside
-    assert not fresh_access(org.secretary_a.user).is_officer
+def test_access_costs_one_query_and_two_for_a_post_holder(org):
+    for person, expected in ((org.member_a, 1), (org.secretary_a, 2), (org.organiser, 2)):
+        user = get_user_model().objects.get(pk=person.user.pk)
+        with CaptureQueriesContext(connection) as queries:
+            access = access_for(user)
+            access_for(user)  # kept on the user object for the rest of the request
+        assert len(queries) == expected, person
+        assert access.member == person and access.member.unit.pk == person.unit_id
 
 
 def test_a_deleted_login_is_forgotten(org):
@@ -124,14 +97,6 @@ def test_a_deleted_login_is_forgotten(org):
 
 
 # --- the unread count in the header ---------------------------------------------------------
-def test_unread_count_is_served_from_the_cache_without_a_query(org):
-    services.notify(users=[org.member_a.user], kind=Kind.NOTICE, text="x")
-    assert unread_count(org.member_a.user) == 1
-    with CaptureQueriesContext(connection) as queries:
-        assert unread_count(org.member_a.user) == 1
-    assert len(queries) == 0
-
-
 def test_unread_count_follows_every_write(org, django_capture_on_commit_callbacks):
     user = org.member_a.user
     assert unread_count(user) == 0
@@ -168,21 +133,3 @@ def test_header_shows_the_new_count_on_the_next_page(org, client_for):
     assert "header-badge" not in client.get(reverse("home")).content.decode()
     services.notify(users=[org.member_a.user], kind=Kind.NOTICE, text="x")
     assert "header-badge" in client.get(reverse("home")).content.decode()
-
-
-@pytest.mark.parametrize(
-    "backend, enabled",
-    [
-        ("partyportal.cache.PortalRedisCache", True),
-        ("django.core.cache.backends.redis.RedisCache", True),
-        # Per-process memory: another gunicorn worker's copy could not be invalidated.
-        ("django.core.cache.backends.locmem.LocMemCache", False),
-        ("django.core.cache.backends.dummy.DummyCache", False),
-    ],
-)
-def test_person_cache_is_on_by_default_only_with_a_shared_cache(settings, backend, enabled):
-    from members.scoping import person_cache_enabled
-
-    del settings.PERSON_CACHE
-    settings.CACHES = {"default": {"BACKEND": backend}}
-    assert person_cache_enabled() is enabled
