@@ -1,4 +1,5 @@
-"""The notices card of the home page: how many notices are unread and the newest three."""
+"""The notices card of the home page: the unread notices addressed to the person (not those
+an officer may also read below their units), how many, and the newest three."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ HOME_NOTICES = 3
 def compute(user, access: Access) -> dict:
     """The newest unread notices and how many there are (two queries at most)."""
     read = NoticeRead.objects.filter(notice=OuterRef("pk"), person=user)
-    unread = Notice.objects.visible_to(access).exclude(Exists(read))
+    unread = Notice.objects.addressed_to(access).exclude(Exists(read))
     notices = list(
         unread.order_by("-pinned", "-publish_at", "-pk").values(
             "pk", "title", "pinned", "publish_at"

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,20 +44,21 @@ class NoticeQuerySet(models.QuerySet):
             return live
         if not access.is_authenticated:
             return self.none()
-        audience = Q(audience_all=True)
-        units = list(access.managed_units_list)
-        if access.member is not None and access.member.is_active:
-            units.append(access.member.unit)
-        if units:
-            paths = {p for unit in units for p in ancestor_paths(unit.path)}
-            addressed = NoticeAudience.objects.filter(notice=OuterRef("pk"), unit__path__in=paths)
-            audience |= Q(Exists(addressed))
-            below = Q()
-            for unit in access.managed_units_list:
-                below |= Q(unit__path__startswith=unit.path)
-            if below:
-                audience |= Q(Exists(NoticeAudience.objects.filter(below, notice=OuterRef("pk"))))
-        return live.filter(audience)
+        ids = _addressed_ids(access)
+        below = Q()
+        for unit in access.managed_units_list:
+            below |= Q(unit__path__startswith=unit.path)
+        if below:
+            ids = ids.union(NoticeAudience.objects.filter(below).order_by().values("notice_id"))
+        return live.filter(pk__in=ids)
+
+    def addressed_to(self, access, now=None) -> NoticeQuerySet:
+        """Live notices whose audience holds this person: addressed to all staff or to a
+        unit at or above one of their units (not those an officer may read below)."""
+        live = self.live(now)
+        if not access.is_authenticated:
+            return self.none()
+        return live.filter(pk__in=_addressed_ids(access))
 
     def managed_by(self, access) -> NoticeQuerySet:
         """Notices a person writes and follows: those of the units they keep (an organiser's
@@ -71,6 +72,21 @@ class NoticeQuerySet(models.QuerySet):
         for unit in units:
             q |= Q(unit__path__startswith=unit.path)
         return self.filter(q)
+
+
+def _addressed_ids(access) -> QuerySet:
+    """The ids of the notices addressed to all staff or to a unit at or above one of this
+    person's units. A union of two small index lookups: written as one condition (`all OR
+    EXISTS(audience)`), the database read every notice of the province to test each."""
+    everyone = Notice.objects.filter(audience_all=True).order_by().values("pk")
+    units = list(access.managed_units_list)
+    if access.member is not None and access.member.is_active:
+        units.append(access.member.unit)
+    paths = {p for unit in units for p in ancestor_paths(unit.path)}
+    if not paths:
+        return everyone
+    addressed = NoticeAudience.objects.filter(unit__path__in=paths).order_by().values("notice_id")
+    return everyone.union(addressed)
 
 
 class Notice(models.Model):
@@ -145,7 +161,18 @@ class Notice(models.Model):
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         ordering = ["-pinned", "-publish_at", "-pk"]
-        indexes = [models.Index(fields=["status", "publish_at"])]
+        indexes = [
+            models.Index(fields=["status", "publish_at"]),
+            # The few notices to all staff, found without reading the others (_addressed_ids).
+            models.Index(fields=["id"], condition=Q(audience_all=True), name="notice_all_staff"),
+            # Live notices newest first: a list whose scope holds most of a province's notices
+            # (an organiser's) reads this order and stops at its page.
+            models.Index(
+                fields=["-pinned", "-publish_at", "-id"],
+                condition=Q(status__in=["published", "scheduled"]),
+                name="notice_live_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -27,6 +27,7 @@ PREFIX_SECTIONS = (
     ("/sharing/", "sharing"),
 )
 
+
 @cache
 def _exact_paths(urlconf: str | None) -> dict[str, str]:
     return {reverse(name, urlconf=urlconf): section for name, section in EXACT_SECTIONS.items()}

@@ -108,3 +108,36 @@ def test_search_finds_two_character_chinese_words_in_visible_notices_only(org, m
     assert search.search(access_for(org.member_c.user), "党委")[0]["title"] == "邻县通知"
     assert search.search(access_for(org.member_a.user), "  ") == []
     assert len(search.search(access_for(org.superuser), "党委", limit=1)) == 1
+
+
+def test_the_home_card_lists_notices_addressed_to_the_person_not_those_below(
+    org, client_for, make_notice
+):
+    """An organiser may read a branch's notice (below their committee), but it is not
+    addressed to them: their home card counts what is."""
+    below = make_notice("机关第一党支部主题党日安排", units=[org.branch_a], unit=org.branch_a)
+    theirs = make_notice("关于召开党委会的通知", units=[org.committee])
+    organiser = access_for(org.organiser.user)
+    assert set(Notice.objects.visible_to(organiser)) == {below, theirs}
+    assert set(Notice.objects.addressed_to(organiser)) == {theirs, below}  # they are in branch A
+    org.organiser.unit = org.branch_b  # an organiser whose own branch is not addressed
+    org.organiser.save()
+    user = type(org.organiser.user).objects.get(pk=org.organiser.user.pk)
+    organiser = access_for(user)
+    assert set(Notice.objects.visible_to(organiser)) == {below, theirs}
+    assert set(Notice.objects.addressed_to(organiser)) == {theirs}
+    home = client_for("organiser").get(reverse("home")).text
+    assert theirs.title in home and below.title not in home
+
+
+def test_addressed_notices_combine_all_staff_and_every_ancestor(org, make_notice):
+    everyone = make_notice("全体职工", audience_all=True)
+    committee = make_notice("党委", units=[org.committee])
+    branch = make_notice("支部", units=[org.branch_a])
+    other = make_notice("他支部", units=[org.branch_b])
+    member = access_for(org.member_a.user)
+    assert set(Notice.objects.addressed_to(member)) == {everyone, committee, branch}
+    assert set(Notice.objects.visible_to(member)) == {everyone, committee, branch}
+    staff = access_for(org.staff)
+    assert set(Notice.objects.addressed_to(staff)) == {everyone}
+    assert other not in Notice.objects.visible_to(member)
