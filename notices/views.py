@@ -44,6 +44,7 @@ def notice_list(request):
     notices = (
         Notice.objects.visible_to(access)
         .select_related("unit")
+        .defer("body")  # the list shows titles
         .annotate(is_read=_read(request.user))
         .order_by("-pinned", "-publish_at", "-pk")
     )
