@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0003_probationary_due_index'),
-        ('notices', '0001_initial'),
+        ('notices', '0002_private_files'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
