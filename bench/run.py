@@ -1,28 +1,39 @@
-"""Benchmark every page type of the portal against a bare baseline page, in one run.
+"""Benchmark every page type of the portal against a bare baseline page, read-only and with a
+write mix, and at two sizes of data, in one run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scale .venv/bin/python bench/run.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scale_bench .venv/bin/python bench/run.py \\
+        --compare-url postgres://postgres@127.0.0.1:5432/scale01
 
-For each page (with the role that makes it heaviest) it measures
+The portal runs in its default configuration, DEBUG off: no page or per-person cache;
+CACHE_URL unset, so the cache is the database's table (failed logins only) and sessions are
+database sessions (--cache-url names another). For each page, with the role that makes it
+heaviest, it measures
 
-- the number of queries of one request;
-- the median and 95th-percentile server time of N requests (after a warm-up) through the
-  whole WSGI handler and middleware stack, in this process, with DEBUG off;
-- requests per second under gunicorn (gunicorn.conf.py, DEBUG off, Redis cache) driven by
-  wrk with a logged-in session cookie for a few seconds;
+- in process, through the whole WSGI handler and middleware stack: the queries of one request
+  and the median and 95th percentile of N requests after a warm-up, first read-only, then with
+  the writer (bench/writer.py, a process of its own on the same database: a member record saved
+  and a lesson marked learned once a second) running;
+- under gunicorn (gunicorn.conf.py) driven by wrk with a logged-in session cookie: requests a
+  second, read-only and with the writer, in rounds, every page between two runs of the baseline;
+- with --compare-url (a database of `seed_scale --scale 0.1`): the read-only in-process figures
+  again on that database, in a subprocess (Django binds one database a process; --json is that
+  subprocess's output), so that growth with the data shows;
 
-beside the same figures for /bench/baseline/ (bench/urls.py), and prints a markdown table of
-ratios (also written to bench/results.md). Targets: median under 50 ms, and at least a third
-of the baseline's throughput.
+beside the same figures of /bench/baseline/ (bench/urls.py) measured in the same pass, judges
+every page against the targets of issue 13, and prints a markdown table (also written to
+bench/results.md).
 
-The database is DATABASE_URL's; the logins default to the named logins of `seed_scale`.
-The only rows it writes are what the pages themselves write (a study record when a lesson is
-opened) and the benchmark's own login sessions, which it deletes at the end.
+The logins default to the named logins of `seed_scale`. Rows written: what the pages write
+themselves (a study record when a lesson is opened), the benchmark's own login sessions
+(deleted at the end), and the writer's member saves and lessons learned, which stay and are
+listed in its log: run it on a benchmark copy of the data.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import re
 import secrets
@@ -37,37 +48,56 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.writer import WriterProcess, describe
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_MEDIAN_MS = 50.0
-TARGET_THROUGHPUT_RATIO = 1 / 3
+
+# The targets of issue 13 ("Fast from the data, not from a page cache").
+MAX_RATIO = 10.0  # a page's median in process ÷ the baseline's, in the same pass
+MAX_RATIO_READER_PAGES = 6.0  # … for the pages a member opens most
+READER_PAGES = {"home", "lesson list", "lesson page"}
+MAX_STATISTICS_MS = 150.0  # statistics for the whole province
+MIN_WRITE_SHARE = 0.8  # throughput with the writer ÷ read-only
+MAX_GROWTH = 1.5  # median at the full data ÷ median at a tenth of it
+REFERENCES = {"baseline", "layout (reference)"}  # measured, not judged
+READ, WRITES = "read-only", "with writes"
+WRITER_LOG = Path(tempfile.gettempdir()) / "partyportal-bench-writer.log"
 
 
 def configure_environment(args: argparse.Namespace) -> dict[str, str]:
-    """The environment shared by this process and gunicorn: production-like settings."""
+    """The environment shared by this process, the writer and gunicorn: production-like
+    settings, and the portal's default cache unless --cache-url names one."""
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     env["DEBUG"] = "false"
     env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    env["CACHE_URL"] = args.cache_url
+    # Not an inherited CACHE_URL: a shell's redis:// would change what is measured unseen.
+    env.pop("CACHE_URL", None)
+    if args.cache_url:
+        env["CACHE_URL"] = args.cache_url
     env.setdefault("STATIC_ROOT", "/tmp/partyportal-bench-static")  # noqa: S108
     env.setdefault("LOG_LEVEL", "WARNING")
     if "DATABASE_URL" not in env:
         sys.exit("Set DATABASE_URL to the database to measure (PostgreSQL at provincial scale).")
+    os.environ.pop("CACHE_URL", None)
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     return env
 
 
+def database_name(url: str) -> str:
+    return urlsplit(url).path.rsplit("/", 1)[-1]
+
+
 @dataclass
-class Page:
-    name: str
-    role: str
-    url: str
+class Figures:
+    """One page in one pass (read-only, or with the writer)."""
+
     queries: int | None = None
     times_ms: list[float] = field(default_factory=list)
-    rps: float | None = None  # the median over the rounds
-    base_rps: float | None = None  # the baseline's around this page, median over the rounds
+    rps: list[float] = field(default_factory=list)  # per wrk round
     ratios: list[float] = field(default_factory=list)  # per round: rps ÷ the baseline around
     errors: str = ""
 
@@ -81,6 +111,28 @@ class Page:
             return None
         ordered = sorted(self.times_ms)
         return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    @property
+    def median_rps(self) -> float | None:
+        return statistics.median(self.rps) if self.rps else None
+
+    @property
+    def ratio(self) -> float | None:
+        return statistics.median(self.ratios) if self.ratios else None
+
+
+@dataclass
+class Page:
+    name: str
+    role: str
+    url: str
+    error: str = ""  # the first request failed: not measured
+    passes: dict[str, Figures] = field(default_factory=lambda: {READ: Figures(), WRITES: Figures()})
+    small: dict | None = None  # the --compare-url subprocess's figures of this page
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.name, self.role
 
 
 # --- logins and pages --------------------------------------------------------------------
@@ -139,6 +191,11 @@ def discover_pages(logins: dict[str, str]) -> list[Page]:
     lesson = Lesson.objects.visible_to(member).order_by("-publish_at", "-pk").first()
     if lesson:
         pages.append(Page("lesson page", "member", f"/lessons/{lesson.pk}/"))
+    pages += [
+        Page("notice list", "member", "/notices/"),
+        Page("notice list", "organiser", "/notices/"),
+        Page("sharing feed", "member", "/sharing/"),
+    ]
     top: OrgUnit = organiser.organiser_units[0]
     pages += [
         Page("member directory", "organiser", "/org/members/"),
@@ -220,38 +277,124 @@ def wsgi_get(app, url: str, cookie: str) -> tuple[int, bytes]:
     return int(status_holder[0].split()[0]), body
 
 
+# Every ratio divides by the baseline's median: it gets at least this many seconds of
+# requests, at the start of a pass and again at its end (the machine drifts during a pass).
+BASELINE_SPAN = 1.0
+
+
 def measure_in_process(
-    pages: list[Page], cookies: dict[str, str], n: int, warmup: int, budget: float
+    app, pages: list[Page], cookies: dict[str, str], args: argparse.Namespace, which: str
 ) -> None:
-    from django.core.wsgi import get_wsgi_application
+    """Time every page in this process. With the writer running, every page is timed for at
+    least --writer-span seconds, so that it is timed across writes, not between two."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    app = get_wsgi_application()
+    span = args.writer_span if which == WRITES else 0.0
+    baseline = pages[0]
+
+    def time_page(page: Page, span: float, note: str = "") -> None:
+        figures, cookie = page.passes[which], cookies[page.role]
+        started, timed = time.perf_counter(), []
+        while True:
+            elapsed = time.perf_counter() - started
+            enough = len(timed) >= args.requests and elapsed >= span
+            if enough or (len(timed) >= 5 and elapsed > args.budget):
+                break
+            t0 = time.perf_counter()
+            wsgi_get(app, page.url, cookie)
+            timed.append((time.perf_counter() - t0) * 1000)
+        figures.times_ms += timed
+        print(
+            f"  {page.name:24} {page.role:10} {figures.queries:4} queries  "
+            f"median {statistics.median(timed):7.1f} ms  "
+            f"p95 {sorted(timed)[round(0.95 * (len(timed) - 1))]:7.1f} ms  "
+            f"({len(timed)} runs){note}",
+            flush=True,
+        )
+
     for page in pages:
+        if page.error:
+            continue
+        figures = page.passes[which]
         cookie = cookies[page.role]
         status, _ = wsgi_get(app, page.url, cookie)
         if status != 200:
-            page.errors = f"HTTP {status}"
+            figures.errors = f"HTTP {status}"
+            if which == READ:
+                page.error = figures.errors
             print(f"  {page.name} ({page.role}) {page.url}: HTTP {status}, skipped")
             continue
-        for _ in range(warmup - 1):
+        for _ in range(args.warmup - 1):
             wsgi_get(app, page.url, cookie)
         with CaptureQueriesContext(connection) as queries:
             wsgi_get(app, page.url, cookie)
-        page.queries = len(queries.captured_queries)
-        started = time.perf_counter()
-        for _ in range(n):
-            t0 = time.perf_counter()
-            wsgi_get(app, page.url, cookie)
-            page.times_ms.append((time.perf_counter() - t0) * 1000)
-            if len(page.times_ms) >= 5 and time.perf_counter() - started > budget:
-                break
-        print(
-            f"  {page.name:24} {page.role:10} {page.queries:4} queries  "
-            f"median {page.median:7.1f} ms  p95 {page.p95:7.1f} ms  ({len(page.times_ms)} runs)",
-            flush=True,
+        figures.queries = len(queries.captured_queries)
+        time_page(page, max(span, BASELINE_SPAN) if page is baseline else span)
+    if not baseline.error and len(pages) > 1:
+        time_page(baseline, max(span, BASELINE_SPAN), "  (again, at the end of the pass)")
+
+
+def measure_small_data(args: argparse.Namespace, pages: list[Page]) -> str:
+    """The read-only in-process pass again on --compare-url, in a subprocess of this script;
+    its figures go to each page's `small`. Returns the database's name, or "" if skipped."""
+    url = args.compare_url
+    name = database_name(url)
+    if urlsplit(url).scheme.startswith("postgres"):
+        import psycopg
+
+        try:
+            psycopg.connect(url, connect_timeout=5).close()
+        except psycopg.OperationalError as error:
+            print(
+                f"  {name} is not reachable ({str(error).strip().splitlines()[-1]}): growth "
+                "skipped. Build it with createdb, then DATABASE_URL=… manage.py migrate and "
+                "manage.py seed_scale --scale 0.1."
+            )
+            return ""
+    with tempfile.NamedTemporaryFile(suffix=".json", prefix="partyportal-bench-") as out:
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--json",
+            out.name,
+            *("--member", args.member, "--organiser", args.organiser),
+            *("--secretary", args.secretary, "-n", str(args.requests)),
+            *("--warmup", str(args.warmup), "--budget", str(args.budget)),
+            *(("--only", args.only) if args.only else ()),
+            *(("--cache-url", args.cache_url) if args.cache_url else ()),
+        ]
+        # The same environment but the database: the same SECRET_KEY, cache and static files.
+        result = subprocess.run(  # noqa: S603 - this script with our own arguments
+            command, env={**os.environ, "DATABASE_URL": url}, check=False
         )
+        if result.returncode:
+            print(f"  the pass on {name} failed (exit {result.returncode}): growth skipped")
+            return ""
+        small = json.loads(Path(out.name).read_text(encoding="utf-8"))
+    by_key = {(p["name"], p["role"]): p for p in small["pages"]}
+    for page in pages:
+        page.small = by_key.get(page.key)
+    return name
+
+
+def write_json(pages: list[Page], path: str) -> None:
+    """The --json output: the read-only in-process figures, for the parent's growth columns."""
+    figures = [
+        {
+            "name": page.name,
+            "role": page.role,
+            "url": page.url,
+            "error": page.error,
+            "queries": page.passes[READ].queries,
+            "median_ms": page.passes[READ].median,
+            "p95_ms": page.passes[READ].p95,
+            "runs": len(page.passes[READ].times_ms),
+        }
+        for page in pages
+    ]
+    data = {"database": database_name(os.environ["DATABASE_URL"]), "pages": figures}
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 # --- throughput under gunicorn -----------------------------------------------------------
@@ -328,20 +471,60 @@ def drain(url: str, cookie: str, limit: float = 90) -> None:
 
 def connections_for(page: Page, args: argparse.Namespace) -> int:
     # A page of seconds with many connections only queues requests past wrk's timeout.
-    return 1 if page.median and page.median > 500 else args.connections
+    median = page.passes[READ].median
+    return 1 if median and median > 500 else args.connections
+
+
+def wrk_pass(
+    pages: list[Page], cookies: dict[str, str], base: str, args: argparse.Namespace, which: str
+) -> list[float]:
+    """One run of every page, each followed by a run of the baseline; a page's ratio is to
+    the mean of the baseline runs before and after it. Returns the baseline's runs."""
+    baseline = pages[0]
+    cookie = cookies[baseline.role]
+
+    def run_baseline() -> float:
+        return wrk(base + baseline.url, cookie, args.seconds, args.connections)[0]
+
+    baselines = [run_baseline()]
+    print(f"  {which}: {baseline.name:24} {baselines[-1]:8.1f} req/s", flush=True)
+    for page in pages[1:]:
+        if page.error:
+            continue
+        url, page_cookie = base + page.url, cookies[page.role]
+        rps, note = wrk(url, page_cookie, args.seconds, connections_for(page, args))
+        drain(base + baseline.url, cookie)
+        baselines.append(run_baseline())
+        around = (baselines[-2] + baselines[-1]) / 2
+        figures = page.passes[which]
+        figures.rps.append(rps)
+        figures.ratios.append(rps / around if around else 0.0)
+        if note:
+            figures.errors = f"{figures.errors} {note}".strip()
+        print(
+            f"  {which}: {page.name:24} {page.role:10} {rps:8.1f} req/s  "
+            f"(baseline around it {around:.0f}) {note}",
+            flush=True,
+        )
+    baseline.passes[which].rps += baselines
+    baseline.passes[which].ratios = [1.0]
+    return baselines
 
 
 def measure_throughput(
-    pages: list[Page], cookies: dict[str, str], env: dict[str, str], args: argparse.Namespace
-) -> list[float]:
-    """Requests per second of every page. The baseline is measured before the first page and
-    after every page, and each page is compared with the mean of the two around it: the
-    machine is shared, so the baseline drifts within a run. All pages are measured
-    `args.rounds` times in turn, and a page's figures are the medians over the rounds: one
-    short run of one page can fall on a busy moment of the machine."""
+    pages: list[Page],
+    cookies: dict[str, str],
+    env: dict[str, str],
+    args: argparse.Namespace,
+    writes: dict[str, list[dict]],
+) -> dict[str, list[float]]:
+    """Requests a second of every page, read-only and with the writer, in `args.rounds`
+    rounds; the two passes of a round alternate in order from round to round, so that a
+    machine growing busier or quieter during the run favours neither. A page's figures are
+    the medians over the rounds: one short run can fall on a busy moment of the machine."""
     if not shutil.which("wrk"):
         print("  wrk is not installed: throughput skipped (apt-get install wrk)")
-        return []
+        return {}
     gunicorn_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{args.port}"}
     if args.workers:
         gunicorn_env["GUNICORN_WORKERS"] = str(args.workers)
@@ -357,50 +540,28 @@ def measure_throughput(
     process = subprocess.Popen(  # noqa: S603
         command, cwd=ROOT, env=gunicorn_env, start_new_session=True, stdout=log, stderr=log
     )
-    baselines: list[float] = []
+    baselines: dict[str, list[float]] = {READ: [], WRITES: []}
     try:
         wait_for_port(args.port, process, log_path)
         base = f"http://127.0.0.1:{args.port}"
-        # Warm every worker on every page before counting (templates, connections, cache).
-        baseline = pages[0]
+        # Warm every worker on every page before counting (templates, connections).
         for page in pages:
-            if not page.errors:
+            if not page.error:
                 wrk(base + page.url, cookies[page.role], 1, connections_for(page, args))
-                drain(base + baseline.url, cookies["member"])
-        baselines.append(
-            wrk(base + baseline.url, cookies["member"], args.seconds, args.connections)[0]
-        )
-        print(f"  {baseline.name:24} {baseline.role:10} {baselines[-1]:8.1f} req/s", flush=True)
-        measured: dict[int, list[tuple[float, float]]] = {}
+                drain(base + pages[0].url, cookies["member"])
+        order = [READ] if args.no_writer else [READ, WRITES]
         for round_number in range(1, args.rounds + 1):
-            if args.rounds > 1:
-                print(f"  round {round_number} of {args.rounds}", flush=True)
-            for index, page in enumerate(pages[1:], start=1):
-                if page.errors:
+            print(f"  round {round_number} of {args.rounds}", flush=True)
+            for which in order if round_number % 2 else order[::-1]:
+                if which == READ:
+                    baselines[which] += wrk_pass(pages, cookies, base, args, which)
                     continue
-                rps, note = wrk(
-                    base + page.url, cookies[page.role], args.seconds, connections_for(page, args)
-                )
-                drain(base + baseline.url, cookies["member"])
-                before = baselines[-1]
-                baselines.append(
-                    wrk(base + baseline.url, cookies["member"], args.seconds, args.connections)[0]
-                )
-                around = (before + baselines[-1]) / 2
-                measured.setdefault(index, []).append((rps, around))
-                page.errors = note
-                print(
-                    f"  {page.name:24} {page.role:10} {rps:8.1f} req/s  "
-                    f"(baseline around it {around:.0f}) {note}",
-                    flush=True,
-                )
-        for index, runs in measured.items():
-            page = pages[index]
-            page.rps = statistics.median(rps for rps, _ in runs)
-            page.base_rps = statistics.median(around for _, around in runs)
-            page.ratios = [rps / around for rps, around in runs if around]
-        baseline.rps = baseline.base_rps = statistics.mean(baselines)
-        baseline.ratios = [1.0]
+                with WriterProcess(
+                    env, args.writer_rate, writer_log(), f"wrk, round {round_number}"
+                ) as writer:
+                    baselines[which] += wrk_pass(pages, cookies, base, args, which)
+                writes.setdefault("under wrk", []).extend(writer.records)
+                print(f"  writer: {describe(writer.records)}", flush=True)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -409,67 +570,238 @@ def measure_throughput(
 
 
 # --- report ------------------------------------------------------------------------------
-def _spread(ratios: list[float]) -> str:
-    return f" ({min(ratios):.2f}–{max(ratios):.2f})" if len(ratios) > 1 else ""
+def limit_of(page: Page) -> float:
+    return MAX_RATIO_READER_PAGES if page.name in READER_PAGES else MAX_RATIO
 
 
-def table(pages: list[Page], baselines: list[float], args: argparse.Namespace) -> str:
-    base = pages[0]
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    lines = [
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} (load average {load} "
-        f"on {os.cpu_count()} cores at the end) on "
-        f"`{os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}`: {len(base.times_ms)} requests a page "
-        f"in process after {args.warmup} warm-up; wrk {args.seconds} s, {args.connections} "
-        f"connections (1 for a page whose median is over 500 ms), "
-        f"{'kept alive' if args.keep_alive else 'a new connection for each request'}, "
-        f"against gunicorn.conf.py "
-        f"(DEBUG off, Redis cache), waiting for the workers to drain between runs. Baseline "
-        f"/bench/baseline/: median {base.median:.1f} ms"
-        + (
-            f", {base.rps:.0f} req/s on average ({min(baselines):.0f}–{max(baselines):.0f} over "
-            f"{len(baselines)} runs between the pages). Every page was measured in "
-            f"{args.rounds} round(s); its req/s is the median over the rounds, and its ratio the "
-            "median of its ratios to the two baseline runs around it in each round "
-            "(the range of those ratios is in brackets)."
-            if base.rps
-            else "."
-        ),
-        "",
-        "| page | role | queries | median ms | p95 ms | median ÷ baseline | req/s | "
-        "req/s ÷ baseline | within target? |",
-        "|---|---|--:|--:|--:|--:|--:|--:|---|",
-    ]
-    for page in pages:
-        if page.median is None:
-            lines.append(
-                f"| {page.name} | {page.role} | – | – | – | – | – | – | no: {page.errors} |"
-            )
+def target_of(page: Page) -> str:
+    if page.name in REFERENCES:
+        return "–"
+    text = f"≤ {limit_of(page):g}×"
+    if page.name == "statistics":
+        text += f", ≤ {MAX_STATISTICS_MS:g} ms"
+    return text
+
+
+def write_share(page: Page) -> float | None:
+    """The page's throughput with the writer as a share of its read-only throughput, each
+    taken relative to the baseline runs around it (which cancels the machine's drift)."""
+    read, writes = page.passes[READ].ratio, page.passes[WRITES].ratio
+    return writes / read if read and writes is not None else None
+
+
+def growth(page: Page, base: float | None, small_base: float | None) -> float | None:
+    """The page's median at the full data over its median at the small data, each relative
+    to the baseline of its own pass: the plain ratio of medians on an equally busy machine."""
+    median = page.passes[READ].median
+    small = (page.small or {}).get("median_ms")
+    if not (median and small and base and small_base):
+        return None
+    return (median / base) / (small / small_base)
+
+
+def shortfalls(page: Page, bases: dict[str, float | None], small_base: float | None) -> list[str]:
+    """What keeps a page from the targets; none: within them (as far as they were measured)."""
+    if page.error:
+        return [page.error]
+    reasons = []
+    for which in (READ, WRITES):
+        figures, base = page.passes[which], bases.get(which)
+        suffix = "" if which == READ else " with writes"
+        if figures.errors:
+            reasons.append(f"{figures.errors}{suffix}")
+        if page.name in REFERENCES or figures.median is None or not base:
             continue
-        time_ok = page.median < TARGET_MEDIAN_MS
-        rps_ratio = statistics.median(page.ratios) if page.rps is not None and page.ratios else None
-        rps_ok = rps_ratio is None or rps_ratio >= TARGET_THROUGHPUT_RATIO
-        verdict = "yes" if time_ok and rps_ok else "no"
-        reasons = []
-        if not time_ok:
-            reasons.append("median ≥ 50 ms")
-        if not rps_ok:
-            reasons.append("req/s < ⅓ baseline")
-        if page.errors:
-            reasons.append(page.errors)
-        if reasons:
-            verdict += " (" + "; ".join(reasons) + ")"
-        lines.append(
-            f"| {page.name} | {page.role} | {page.queries} | {page.median:.1f} | {page.p95:.1f} | "
-            f"{page.median / base.median:.1f}× | "
-            + (
-                f"{page.rps:.0f} | {rps_ratio:.2f}{_spread(page.ratios)} | "
-                if rps_ratio is not None
-                else "– | – | "
-            )
-            + f"{verdict} |"
+        ratio = figures.median / base
+        if ratio > limit_of(page):
+            reasons.append(f"{ratio:.1f}× > {limit_of(page):g}×{suffix}")
+        if page.name == "statistics" and figures.median > MAX_STATISTICS_MS:
+            reasons.append(f"{figures.median:.0f} ms > {MAX_STATISTICS_MS:g} ms{suffix}")
+    if page.name in REFERENCES:
+        return reasons
+    share = write_share(page)
+    if share is not None and share < MIN_WRITE_SHARE:
+        reasons.append(f"req/s with writes {share:.0%} < {MIN_WRITE_SHARE:.0%} of read-only")
+    if page.small is not None:
+        if page.small.get("error"):
+            reasons.append(f"{page.small['error']} on the small data")
+        elif page.small["queries"] != page.passes[READ].queries:
+            reasons.append(f"queries {page.small['queries']} → {page.passes[READ].queries}")
+        grown = growth(page, bases.get(READ), small_base)
+        if grown is not None and grown > MAX_GROWTH:
+            reasons.append(f"growth {grown:.1f}× > {MAX_GROWTH:g}×")
+    return reasons
+
+
+def _num(value: float | None, spec: str = ".1f", suffix: str = "") -> str:
+    return "–" if value is None else f"{value:{spec}}{suffix}"
+
+
+def _rps_ratio(figures: Figures) -> str:
+    if figures.ratio is None:
+        return "–"
+    spread = (
+        f" ({min(figures.ratios):.2f}–{max(figures.ratios):.2f})" if len(figures.ratios) > 1 else ""
+    )
+    return f"{figures.ratio:.2f}{spread}"
+
+
+def _range(values: list[float]) -> str:
+    return (
+        f"median {statistics.median(values):.0f} req/s ({min(values):.0f}–{max(values):.0f} "
+        f"over {len(values)} runs)"
+    )
+
+
+def table(
+    pages: list[Page],
+    baselines: dict[str, list[float]],
+    writes: dict[str, list[dict]],
+    small_name: str,
+    args: argparse.Namespace,
+    minutes: float,
+) -> str:
+    base = pages[0]
+    bases = {which: base.passes[which].median for which in (READ, WRITES)}
+    small_base = (base.small or {}).get("median_ms")
+    label = args.compare_label
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    cache = (
+        f"CACHE_URL={args.cache_url}"
+        if args.cache_url
+        else "the portal's default cache (CACHE_URL unset: the database's table, which counts "
+        "failed logins; database sessions)"
+    )
+    unmeasured = [
+        what
+        for what, missing in (
+            ("throughput (--no-wrk, or no wrk)", not baselines.get(READ)),
+            ("the write mix (--no-writer)", args.no_writer),
+            ("growth (no --compare-url, or it failed)", not small_name),
         )
+        if missing
+    ]
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+        f"`{database_name(os.environ['DATABASE_URL'])}` in {minutes:.0f} min (load average "
+        f"{load} on {os.cpu_count()} cores at the end), DEBUG off, {cache}; no page or "
+        "per-person cache.",
+        "",
+        f"- **In process** (whole WSGI stack): {args.requests} requests a page after "
+        f"{args.warmup} warm-up ({args.budget:g} s at most; the baseline at least "
+        f"{BASELINE_SPAN:g} s at the start of each pass and again at its end)"
+        + (
+            ""
+            if args.no_writer
+            else f"; with writes, at least {args.writer_span:g} s a page, so that each is "
+            "timed across writes"
+        )
+        + ". × baseline: the page's median over /bench/baseline/'s in the same pass "
+        f"(read-only {_num(bases[READ])} ms, with writes {_num(bases[WRITES])} ms).",
+    ]
+    if baselines.get(READ):
+        lines.append(
+            f"- **wrk** against gunicorn.conf.py: {args.seconds} s a run, {args.connections} "
+            "connections (1 for a page whose median is over 500 ms), "
+            f"{'kept alive' if args.keep_alive else 'a new connection for each request'}, "
+            f"{args.rounds} round(s) of a read-only pass and a pass with writes (in turn "
+            "first), the workers drained between runs. req/s: the median over the rounds; "
+            "÷ baseline: the median of its ratios to the baseline runs before and after it "
+            "(range in brackets); writes ÷ read-only: the one ratio over the other. Baseline: "
+            f"read-only {_range(baselines[READ])}"
+            + (f", with writes {_range(baselines[WRITES])}." if baselines.get(WRITES) else ".")
+        )
+    if writes:
+        done = "; ".join(f"{phase}: {describe(records)}" for phase, records in writes.items())
+        lines.append(
+            f"- **Writer** (bench/writer.py, its own process on the same database, "
+            f"{'one tick' if args.writer_rate == 1 else f'{args.writer_rate:g} ticks'} a "
+            "second: a random active member's job title and "
+            "phone saved through `Member.save()`, a lesson marked learned for a random member "
+            f"login through `study_record_complete`): {done}. Every write is listed in "
+            f"{WRITER_LOG}."
+        )
+    if small_name:
+        lines.append(
+            f"- **Growth**: @{label} is `{small_name}` (`seed_scale --scale {label}`), the "
+            "read-only in-process pass in a subprocess right after this database's "
+            f"(baseline there {_num(small_base)} ms); growth = the median ÷ baseline here over "
+            f"the same at {label}."
+        )
+    lines += [
+        "",
+        f"Targets (issue 13): every page's median in process ≤ {MAX_RATIO:g}× the baseline's, "
+        f"home, lesson list and lesson page ≤ {MAX_RATIO_READER_PAGES:g}× (read-only and with "
+        f"writes); statistics ≤ {MAX_STATISTICS_MS:g} ms; req/s with writes ≥ "
+        f"{MIN_WRITE_SHARE:.0%} of read-only; the same queries at {label} and 1.0, medians "
+        f"within {MAX_GROWTH:g}×. The load run's write mix (≥ {MIN_WRITE_SHARE:.0%} of its "
+        "read-only throughput, 0 errors): `make load LOAD_ARGS=--writer`. A row is judged on "
+        "what was measured in this run"
+        + (f"; not measured: {', '.join(unmeasured)}." if unmeasured else "."),
+        "",
+        "| page | role | queries | median ms | × baseline | median ms, writes | "
+        "× baseline, writes | req/s | ÷ baseline | req/s, writes | ÷ baseline, writes | "
+        f"writes ÷ read-only | queries @{label} | median @{label} | growth | target | "
+        "within target? |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
+    ]
+    missed = []
+    for page in pages:
+        read, wrote = page.passes[READ], page.passes[WRITES]
+        queries = _num(read.queries, "d")
+        if wrote.queries is not None and wrote.queries != read.queries:
+            queries += f" ({wrote.queries} with writes)"
+        reasons = shortfalls(page, bases, small_base)
+        if page.name in REFERENCES:
+            verdict = "reference" + (f" ({'; '.join(reasons)})" if reasons else "")
+        else:
+            verdict = "no (" + "; ".join(reasons) + ")" if reasons else "yes"
+            if reasons:
+                missed.append(f"{page.name} ({page.role})")
+        small = page.small or {}
+        cells = [
+            page.name,
+            page.role,
+            queries,
+            _num(read.median),
+            _num(read.median / bases[READ] if read.median and bases[READ] else None, ".1f", "×"),
+            _num(wrote.median),
+            _num(
+                wrote.median / bases[WRITES] if wrote.median and bases[WRITES] else None,
+                ".1f",
+                "×",
+            ),
+            _num(read.median_rps, ".0f"),
+            _rps_ratio(read),
+            _num(wrote.median_rps, ".0f"),
+            _rps_ratio(wrote),
+            _num(write_share(page), ".2f"),
+            _num(small.get("queries"), "d"),
+            _num(small.get("median_ms")),
+            _num(growth(page, bases[READ], small_base), ".2f", "×"),
+            target_of(page),
+            verdict,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    judged = [p for p in pages if p.name not in REFERENCES]
+    lines += [
+        "",
+        f"Within target: {len(judged) - len(missed)} of {len(judged)} pages"
+        + (f"; not: {', '.join(missed)}." if missed else "."),
+    ]
     return "\n".join(lines) + "\n"
+
+
+# --- the run -----------------------------------------------------------------------------
+_writer_log = None
+
+
+def writer_log():
+    """One log of every write of the run, opened (emptied) on first use."""
+    global _writer_log
+    if _writer_log is None:
+        _writer_log = WRITER_LOG.open("w", encoding="utf-8")
+    return _writer_log
 
 
 def main() -> None:
@@ -493,8 +825,30 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (its default)")
     parser.add_argument("--port", type=int, default=8101)
-    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3")
+    parser.add_argument(
+        "--cache-url",
+        default="",
+        help="CACHE_URL for this run (default: unset, the portal's default: the database)",
+    )
     parser.add_argument("--no-wrk", action="store_true", help="in-process timings only")
+    parser.add_argument("--no-writer", action="store_true", help="read-only passes only")
+    parser.add_argument(
+        "--writer-rate", type=float, default=1.0, help="writer ticks a second (two writes each)"
+    )
+    parser.add_argument(
+        "--writer-span",
+        type=float,
+        default=3.0,
+        help="seconds each page is timed in process at least while the writer runs",
+    )
+    parser.add_argument(
+        "--compare-url",
+        default="",
+        help="a database of seed_scale --scale 0.1: its read-only in-process figures beside",
+    )
+    parser.add_argument(
+        "--compare-label", default="0.1", help="the scale of --compare-url, for the columns"
+    )
     parser.add_argument(
         "--keep-alive",
         action="store_true",
@@ -502,20 +856,29 @@ def main() -> None:
     )
     parser.add_argument("--only", default="", help="comma-separated page names to measure")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
+    parser.add_argument(
+        "--json",
+        default="",
+        help="only the read-only in-process pass, its figures written here as JSON "
+        "(what --compare-url runs)",
+    )
     args = parser.parse_args()
+    if args.writer_rate <= 0:
+        parser.error("--writer-rate must be positive")
 
     env = configure_environment(args)
     global KEEP_ALIVE
     KEEP_ALIVE = args.keep_alive
+    started = time.monotonic()
     import django
 
     django.setup()
-    from django.core.cache import cache
     from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
 
     # Every run: a stylesheet added since the last run would otherwise miss the manifest.
-    call_command("collectstatic", interactive=False, verbosity=0)
-    cache.clear()  # the benchmark's own Redis database: start from a cold cache
+    if not args.json:
+        call_command("collectstatic", interactive=False, verbosity=0)
 
     logins = {"member": args.member, "organiser": args.organiser, "secretary": args.secretary}
     pages = discover_pages(logins)
@@ -524,17 +887,35 @@ def main() -> None:
         pages = [p for p in pages if p.name == "baseline" or p.name in wanted]
     sessions = {role: session_cookie(name) for role, name in logins.items()}
     cookies = {role: f"sessionid={key}" for role, (key, _store) in sessions.items()}
+    app = get_wsgi_application()
+    where = database_name(os.environ["DATABASE_URL"])
+    writes: dict[str, list[dict]] = {}
+    baselines: dict[str, list[float]] = {}
+    small_name = ""
     try:
-        print("In process (full WSGI stack, DEBUG off):", flush=True)
-        measure_in_process(pages, cookies, args.requests, args.warmup, args.budget)
-        baselines: list[float] = []
+        print(f"In process on {where}, read-only (full WSGI stack, DEBUG off):", flush=True)
+        measure_in_process(app, pages, cookies, args, READ)
+        if args.json:
+            write_json(pages, args.json)
+            return
+        if args.compare_url:
+            print("Growth: the same in a subprocess on --compare-url", flush=True)
+            small_name = measure_small_data(args, pages)
+        if not args.no_writer:
+            print(f"In process on {where}, with the writer:", flush=True)
+            with WriterProcess(env, args.writer_rate, writer_log(), "in process") as writer:
+                measure_in_process(app, pages, cookies, args, WRITES)
+            writes["in process"] = writer.records
+            print(f"  writer: {describe(writer.records)}", flush=True)
         if not args.no_wrk:
             print(f"Throughput (gunicorn on 127.0.0.1:{args.port}, wrk):", flush=True)
-            baselines = measure_throughput(pages, cookies, env, args)
+            baselines = measure_throughput(pages, cookies, env, args, writes)
     finally:
         for _key, store in sessions.values():
             store.delete()
-    report = table(pages, baselines, args)
+        if _writer_log is not None:
+            _writer_log.close()
+    report = table(pages, baselines, writes, small_name, args, (time.monotonic() - started) / 60)
     print()
     print(report)
     Path(args.out).write_text(report, encoding="utf-8")
