@@ -37,14 +37,24 @@ test: install tools
 	$(BIN)/pytest -rfEs $(PYTEST_ARGS)
 
 # Provincial scale, speed and robustness; none of these is part of `make test` (see README).
+# The database must exist (createdb). The tenth for `make bench`'s growth columns:
+#   createdb -h 127.0.0.1 -U postgres scale01
+#   make scale SCALE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/scale01 SCALE_ARGS="--scale 0.1"
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scale
 
 scale: install
 	DATABASE_URL=$(SCALE_DATABASE_URL) $(DEV) $(BIN)/python manage.py migrate --verbosity 0
 	DATABASE_URL=$(SCALE_DATABASE_URL) $(DEV) $(BIN)/python manage.py seed_scale $(SCALE_ARGS)
 
+# bench's writer saves members and marks lessons learned in BENCH_DATABASE_URL: point it at a
+# copy (createdb -T scale scale_bench) to keep the scale data as seeded. The growth columns
+# come from SCALE01_DATABASE_URL; bench/run.py skips them when that database does not exist.
+BENCH_DATABASE_URL ?= $(SCALE_DATABASE_URL)
+SCALE01_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scale01
+
 bench: install
-	DATABASE_URL=$(SCALE_DATABASE_URL) $(BIN)/python bench/run.py $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py \
+		--compare-url=$(SCALE01_DATABASE_URL) $(BENCH_ARGS)
 
 lighthouse: install tools
 	$(BIN)/python scripts/lighthouse.py
