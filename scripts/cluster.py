@@ -184,8 +184,10 @@ class Cluster:
                     self.log(f"created database {name}")
         except psycopg.OperationalError as error:
             raise Unavailable(f"PostgreSQL is not reachable at {parts.hostname}: {error}") from None
+        # Only a Redis cache needs Redis; db:// is a table in the database checked above.
         try:
-            redis.Redis.from_url(self.cache_url, socket_connect_timeout=3).ping()
+            if urlsplit(self.cache_url).scheme in {"redis", "rediss", "unix"}:
+                redis.Redis.from_url(self.cache_url, socket_connect_timeout=3).ping()
         except redis.RedisError as error:
             raise Unavailable(f"Redis is not reachable at {self.cache_url}: {error}") from None
         busy = [p for p in (self.port, *self.instances.values()) if not port_is_free(p)]
