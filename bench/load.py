@@ -1,12 +1,14 @@
 """Load test: simulated members browsing on their phones, each with their own logged-in session.
 
 By default it starts the two-instance cluster of scripts/cluster.py (nginx on 127.0.0.1:8480
-in front of two gunicorn instances sharing PostgreSQL and Redis), sends the load through nginx
-for the measured period, reports, and stops the cluster:
+in front of two gunicorn instances sharing one PostgreSQL database, and with it the portal's
+default cache, a table of that database), sends the load through nginx for the measured
+period, reports, and stops the cluster:
 
     .venv/bin/python bench/load.py                                   # demo data, 200 users, 60 s
     .venv/bin/python bench/load.py --no-seed \\
         --database-url postgres://postgres@127.0.0.1:5432/scale_load  # a provincial data set
+    .venv/bin/python bench/load.py --writer                          # read-only, then with writes
     .venv/bin/python bench/load.py --url http://127.0.0.1:8480       # a portal already running:
         # DATABASE_URL, CACHE_URL and SECRET_KEY in the environment must be the portal's own
 
@@ -16,6 +18,12 @@ banner wall; a share of them (--organisers) are committee organisers who also op
 dashboards. It reports requests, errors (any answer other than the one expected, a redirect to
 the login page, a connection error or a time-out), throughput and median/p95 latency, and exits
 non-zero on any error. All traffic goes to 127.0.0.1 only, and stops by itself.
+
+With --writer [RATE] it measures twice, the same users for the same time: read-only, then with
+bench/writer.py running beside (RATE ticks a second, one by default: a member record saved and a
+lesson marked learned each), and reports the two side by side against the target of issue 13:
+with the writes, at least 80 % of the read-only throughput and 0 errors. The writer's rows stay
+(they are listed in its log): use a database you may write to.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import re
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -39,6 +48,9 @@ from yarl import URL
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(BASE_DIR), str(BASE_DIR / "scripts")]
+
+WRITER_LOG = Path(tempfile.gettempdir()) / "partyportal-load-writer.log"
+MIN_WRITE_SHARE = 0.8  # issue 13: with one write a second, ≥ 80 % of read-only throughput
 
 LESSON_LINK = re.compile(r'href="/lessons/(\d+)/"')
 PLAN_LINK = re.compile(r'href="/lessons/plans/(\d+)/"')
@@ -355,6 +367,41 @@ def report(stats: Stats, elapsed: float, users: int, label: str) -> dict:
     return summary
 
 
+def compare(read: dict, written: dict, records: list[dict], rate: float) -> dict:
+    """Read-only and with-writes runs side by side, judged against the write-mix target."""
+    from bench.writer import describe, summarise
+
+    share = (
+        written["requests_per_second"] / read["requests_per_second"]
+        if read["requests_per_second"]
+        else 0.0
+    )
+    print(f"\n{'':<22}{'read-only':>12}{'with writes':>13}")
+    for key, name in (
+        ("requests", "requests"),
+        ("errors", "errors"),
+        ("requests_per_second", "requests/s"),
+        ("median_ms", "median ms"),
+        ("p95_ms", "p95 ms"),
+        ("max_ms", "max ms"),
+    ):
+        print(f"{name:<22}{read[key] or 0:>12}{written[key] or 0:>13}")
+    print(f"writer ({rate:g} tick(s) a second): {describe(records)}; every write in {WRITER_LOG}")
+    errors = read["errors"] + written["errors"]
+    met = share >= MIN_WRITE_SHARE and errors == 0 and read["requests"] and written["requests"]
+    print(
+        f"write mix {'PASS' if met else 'FAIL'}: with writes {share:.0%} of the read-only "
+        f"throughput (target ≥ {MIN_WRITE_SHARE:.0%}), {errors} errors (target 0)"
+    )
+    return {
+        "read_only": read,
+        "with_writes": written,
+        "writer": {"rate": rate, **summarise(records), "log": str(WRITER_LOG)},
+        "write_share": round(share, 3),
+        "met": bool(met),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200)
@@ -364,10 +411,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--url", help="a running portal instead of starting the cluster")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/cluster")
-    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/6")
+    # The portal's default: failed logins counted in a table of the shared database, sessions
+    # in the database. redis://… shares a Redis instead (and caches the sessions there).
+    parser.add_argument("--cache-url", default="db://", help="the cluster's CACHE_URL")
+    parser.add_argument(
+        "--writer",
+        type=float,
+        nargs="?",
+        const=1.0,
+        metavar="RATE",
+        help="measure read-only, then with bench/writer.py at RATE ticks a second (default 1)",
+    )
     parser.add_argument("--no-seed", dest="seed_demo", action="store_false", help="no seed_demo")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--port", type=int, default=8480, help="nginx's; the instances' next")
     parser.add_argument("--keep", action="store_true", help="keep the cluster's logs")
     parser.add_argument("--label", default="load")
     parser.add_argument("--json", type=Path, help="write the summary here")
@@ -376,12 +434,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--duration is at most 600 s")
     if options.url and URL(options.url).host not in {"127.0.0.1", "localhost", "::1"}:
         parser.error("--url must be on this machine (127.0.0.1 or localhost)")
+    if options.writer is not None and options.writer <= 0:
+        parser.error("--writer RATE must be positive")
 
-    def measure(base: str) -> dict:
+    def measure(base: str, label: str) -> dict:
         sessions = create_sessions(options.users, options.organisers, options.seed)
         print(
             f"{len(sessions)} sessions ({sum(o for _, o in sessions)} organisers); "
-            f"browsing {base} for {options.duration:.0f} s",
+            f"browsing {base} for {options.duration:.0f} s ({label})",
             flush=True,
         )
         load_before = os.getloadavg()[0]
@@ -391,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         cpu = resource.getrusage(resource.RUSAGE_SELF)
         delete_sessions([key for key, _organiser in sessions])
-        summary = report(stats, elapsed, len(sessions), options.label)
+        summary = report(stats, elapsed, len(sessions), label)
         # The generator shares the machine's cores with the servers: say what it took.
         own = cpu.ru_utime + cpu.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
         summary["generator_cpu_share"] = round(own / elapsed, 2)
@@ -406,8 +466,21 @@ def main(argv: list[str] | None = None) -> int:
         )
         return summary
 
+    def measure_all(base: str, env: dict[str, str]) -> dict:
+        if options.writer is None:
+            return measure(base, options.label)
+        from bench.writer import WriterProcess
+
+        read = measure(base, f"{options.label}, read-only")
+        with (
+            WRITER_LOG.open("w", encoding="utf-8") as log,
+            WriterProcess(env, options.writer, log, options.label) as writer,
+        ):
+            written = measure(base, f"{options.label}, with writes")
+        return compare(read, written, writer.records, options.writer)
+
     if options.url:
-        summary = measure(options.url.rstrip("/"))
+        summary = measure_all(options.url.rstrip("/"), dict(os.environ))
     else:
         from cluster import Cluster
 
@@ -418,19 +491,23 @@ def main(argv: list[str] | None = None) -> int:
             threads=options.threads,
             seed=options.seed_demo,
             keep=options.keep,
+            port=options.port,
         )
         with cluster.running():
             os.environ.update(cluster.env())
-            summary = measure(cluster.url)
+            summary = measure_all(cluster.url, cluster.env())
             summary["cluster"] = {
                 "instances": 2,
                 "workers": options.workers,
                 "threads": options.threads,
                 "database": URL(options.database_url).path.lstrip("/"),
+                "cache": options.cache_url,
             }
     if options.json:
         options.json.parent.mkdir(parents=True, exist_ok=True)
         options.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    if options.writer is not None:
+        return 0 if summary["met"] else 1
     return 0 if summary["errors"] == 0 and summary["requests"] else 1
 
 
