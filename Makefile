@@ -59,6 +59,7 @@ bench: install
 lighthouse: install tools
 	$(BIN)/python scripts/lighthouse.py
 
+# The write mix: make load LOAD_ARGS="--writer --no-seed --database-url postgres://…/scale_bench"
 load: install
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 

@@ -97,9 +97,16 @@ class Figures:
 
     queries: int | None = None
     times_ms: list[float] = field(default_factory=list)
+    base_ms: float | None = None  # in process: the baseline's median around this page
     rps: list[float] = field(default_factory=list)  # per wrk round
     ratios: list[float] = field(default_factory=list)  # per round: rps ÷ the baseline around
     errors: str = ""
+
+    @property
+    def times_baseline(self) -> float | None:
+        """The in-process median over the baseline's around it."""
+        median = self.median
+        return median / self.base_ms if median is not None and self.base_ms else None
 
     @property
     def median(self) -> float | None:
@@ -277,9 +284,10 @@ def wsgi_get(app, url: str, cookie: str) -> tuple[int, bytes]:
     return int(status_holder[0].split()[0]), body
 
 
-# Every ratio divides by the baseline's median: it gets at least this many seconds of
-# requests, at the start of a pass and again at its end (the machine drifts during a pass).
-BASELINE_SPAN = 1.0
+# Every ratio divides by the baseline's median; the machine drifts during a pass (other
+# work on it comes and goes), so the baseline is timed for this long before the first page
+# and after every page, and a page is compared with the baseline right before and after it.
+BASELINE_SPAN = 0.5
 
 
 def measure_in_process(
@@ -291,48 +299,64 @@ def measure_in_process(
     from django.test.utils import CaptureQueriesContext
 
     span = args.writer_span if which == WRITES else 0.0
-    baseline = pages[0]
 
-    def time_page(page: Page, span: float, note: str = "") -> None:
+    def prepare(page: Page) -> bool:
+        """The first request (it must succeed), the warm-up, and the count of queries."""
         figures, cookie = page.passes[which], cookies[page.role]
-        started, timed = time.perf_counter(), []
-        while True:
-            elapsed = time.perf_counter() - started
-            enough = len(timed) >= args.requests and elapsed >= span
-            if enough or (len(timed) >= 5 and elapsed > args.budget):
-                break
-            t0 = time.perf_counter()
-            wsgi_get(app, page.url, cookie)
-            timed.append((time.perf_counter() - t0) * 1000)
-        figures.times_ms += timed
-        print(
-            f"  {page.name:24} {page.role:10} {figures.queries:4} queries  "
-            f"median {statistics.median(timed):7.1f} ms  "
-            f"p95 {sorted(timed)[round(0.95 * (len(timed) - 1))]:7.1f} ms  "
-            f"({len(timed)} runs){note}",
-            flush=True,
-        )
-
-    for page in pages:
-        if page.error:
-            continue
-        figures = page.passes[which]
-        cookie = cookies[page.role]
         status, _ = wsgi_get(app, page.url, cookie)
         if status != 200:
             figures.errors = f"HTTP {status}"
             if which == READ:
                 page.error = figures.errors
             print(f"  {page.name} ({page.role}) {page.url}: HTTP {status}, skipped")
-            continue
+            return False
         for _ in range(args.warmup - 1):
             wsgi_get(app, page.url, cookie)
         with CaptureQueriesContext(connection) as queries:
             wsgi_get(app, page.url, cookie)
         figures.queries = len(queries.captured_queries)
-        time_page(page, max(span, BASELINE_SPAN) if page is baseline else span)
-    if not baseline.error and len(pages) > 1:
-        time_page(baseline, max(span, BASELINE_SPAN), "  (again, at the end of the pass)")
+        return True
+
+    def sample(page: Page, requests: int, span: float) -> list[float]:
+        cookie, started, timed = cookies[page.role], time.perf_counter(), []
+        while True:
+            elapsed = time.perf_counter() - started
+            if (len(timed) >= requests and elapsed >= span) or (
+                len(timed) >= 5 and elapsed > args.budget
+            ):
+                return timed
+            t0 = time.perf_counter()
+            wsgi_get(app, page.url, cookie)
+            timed.append((time.perf_counter() - t0) * 1000)
+
+    baseline, *others = pages
+    base = baseline.passes[which]
+    if baseline.error or not prepare(baseline):
+        return
+    before = sample(baseline, 5, BASELINE_SPAN)
+    base.times_ms += before
+    for page in others:
+        if page.error or not prepare(page):
+            continue
+        figures = page.passes[which]
+        figures.times_ms = sample(page, args.requests, span)
+        after = sample(baseline, 5, BASELINE_SPAN)
+        base.times_ms += after
+        figures.base_ms = (statistics.median(before) + statistics.median(after)) / 2
+        before = after
+        print(
+            f"  {page.name:24} {page.role:10} {figures.queries:4} queries  "
+            f"median {figures.median:7.1f} ms  p95 {figures.p95:7.1f} ms  "
+            f"({len(figures.times_ms)} runs; baseline around it {figures.base_ms:.1f} ms)",
+            flush=True,
+        )
+    base.base_ms = base.median
+    print(
+        f"  {baseline.name:24} {baseline.role:10} {base.queries:4} queries  "
+        f"median {base.median:7.1f} ms  p95 {base.p95:7.1f} ms  "
+        f"({len(base.times_ms)} runs, before the first page and after every page)",
+        flush=True,
+    )
 
 
 def measure_small_data(args: argparse.Namespace, pages: list[Page]) -> str:
@@ -388,6 +412,7 @@ def write_json(pages: list[Page], path: str) -> None:
             "error": page.error,
             "queries": page.passes[READ].queries,
             "median_ms": page.passes[READ].median,
+            "times_baseline": page.passes[READ].times_baseline,
             "p95_ms": page.passes[READ].p95,
             "runs": len(page.passes[READ].times_ms),
         }
@@ -471,8 +496,8 @@ def drain(url: str, cookie: str, limit: float = 90) -> None:
 
 def connections_for(page: Page, args: argparse.Namespace) -> int:
     # A page of seconds with many connections only queues requests past wrk's timeout.
-    median = page.passes[READ].median
-    return 1 if median and median > 500 else args.connections
+    medians = [page.passes[which].median or 0 for which in (READ, WRITES)]
+    return 1 if max(medians) > 500 else args.connections
 
 
 def wrk_pass(
@@ -590,29 +615,27 @@ def write_share(page: Page) -> float | None:
     return writes / read if read and writes is not None else None
 
 
-def growth(page: Page, base: float | None, small_base: float | None) -> float | None:
-    """The page's median at the full data over its median at the small data, each relative
-    to the baseline of its own pass: the plain ratio of medians on an equally busy machine."""
-    median = page.passes[READ].median
-    small = (page.small or {}).get("median_ms")
-    if not (median and small and base and small_base):
-        return None
-    return (median / base) / (small / small_base)
+def growth(page: Page) -> float | None:
+    """The page's median over the baseline's at the full data, over the same at the small
+    data: the plain ratio of the two medians on an equally busy machine."""
+    here = page.passes[READ].times_baseline
+    there = (page.small or {}).get("times_baseline")
+    return here / there if here and there else None
 
 
-def shortfalls(page: Page, bases: dict[str, float | None], small_base: float | None) -> list[str]:
+def shortfalls(page: Page) -> list[str]:
     """What keeps a page from the targets; none: within them (as far as they were measured)."""
     if page.error:
         return [page.error]
     reasons = []
     for which in (READ, WRITES):
-        figures, base = page.passes[which], bases.get(which)
+        figures = page.passes[which]
         suffix = "" if which == READ else " with writes"
         if figures.errors:
             reasons.append(f"{figures.errors}{suffix}")
-        if page.name in REFERENCES or figures.median is None or not base:
+        ratio = figures.times_baseline
+        if page.name in REFERENCES or ratio is None:
             continue
-        ratio = figures.median / base
         if ratio > limit_of(page):
             reasons.append(f"{ratio:.1f}× > {limit_of(page):g}×{suffix}")
         if page.name == "statistics" and figures.median > MAX_STATISTICS_MS:
@@ -627,7 +650,7 @@ def shortfalls(page: Page, bases: dict[str, float | None], small_base: float | N
             reasons.append(f"{page.small['error']} on the small data")
         elif page.small["queries"] != page.passes[READ].queries:
             reasons.append(f"queries {page.small['queries']} → {page.passes[READ].queries}")
-        grown = growth(page, bases.get(READ), small_base)
+        grown = growth(page)
         if grown is not None and grown > MAX_GROWTH:
             reasons.append(f"growth {grown:.1f}× > {MAX_GROWTH:g}×")
     return reasons
@@ -688,24 +711,26 @@ def table(
         "per-person cache.",
         "",
         f"- **In process** (whole WSGI stack): {args.requests} requests a page after "
-        f"{args.warmup} warm-up ({args.budget:g} s at most; the baseline at least "
-        f"{BASELINE_SPAN:g} s at the start of each pass and again at its end)"
+        f"{args.warmup} warm-up ({args.budget:g} s at most)"
         + (
             ""
             if args.no_writer
             else f"; with writes, at least {args.writer_span:g} s a page, so that each is "
             "timed across writes"
         )
-        + ". × baseline: the page's median over /bench/baseline/'s in the same pass "
-        f"(read-only {_num(bases[READ])} ms, with writes {_num(bases[WRITES])} ms).",
+        + ". × baseline: the page's median over the median of /bench/baseline/ timed "
+        f"for {BASELINE_SPAN:g} s right before and right after it in the same pass (the "
+        "machine drifts); the baseline's median over the whole pass: read-only "
+        f"{_num(bases[READ])} ms, with writes {_num(bases[WRITES])} ms.",
     ]
     if baselines.get(READ):
         lines.append(
             f"- **wrk** against gunicorn.conf.py: {args.seconds} s a run, {args.connections} "
             "connections (1 for a page whose median is over 500 ms), "
             f"{'kept alive' if args.keep_alive else 'a new connection for each request'}, "
-            f"{args.rounds} round(s) of a read-only pass and a pass with writes (in turn "
-            "first), the workers drained between runs. req/s: the median over the rounds; "
+            f"{args.rounds} round(s) of a read-only pass"
+            + ("" if args.no_writer else " and a pass with writes (in turn first)")
+            + ", the workers drained between runs. req/s: the median over the rounds; "
             "÷ baseline: the median of its ratios to the baseline runs before and after it "
             "(range in brackets); writes ÷ read-only: the one ratio over the other. Baseline: "
             f"read-only {_range(baselines[READ])}"
@@ -725,8 +750,8 @@ def table(
         lines.append(
             f"- **Growth**: @{label} is `{small_name}` (`seed_scale --scale {label}`), the "
             "read-only in-process pass in a subprocess right after this database's "
-            f"(baseline there {_num(small_base)} ms); growth = the median ÷ baseline here over "
-            f"the same at {label}."
+            f"(baseline there {_num(small_base)} ms); growth = × baseline here over × "
+            f"baseline there."
         )
     lines += [
         "",
@@ -751,7 +776,7 @@ def table(
         queries = _num(read.queries, "d")
         if wrote.queries is not None and wrote.queries != read.queries:
             queries += f" ({wrote.queries} with writes)"
-        reasons = shortfalls(page, bases, small_base)
+        reasons = shortfalls(page)
         if page.name in REFERENCES:
             verdict = "reference" + (f" ({'; '.join(reasons)})" if reasons else "")
         else:
@@ -764,13 +789,9 @@ def table(
             page.role,
             queries,
             _num(read.median),
-            _num(read.median / bases[READ] if read.median and bases[READ] else None, ".1f", "×"),
+            _num(read.times_baseline, ".1f", "×"),
             _num(wrote.median),
-            _num(
-                wrote.median / bases[WRITES] if wrote.median and bases[WRITES] else None,
-                ".1f",
-                "×",
-            ),
+            _num(wrote.times_baseline, ".1f", "×"),
             _num(read.median_rps, ".0f"),
             _rps_ratio(read),
             _num(wrote.median_rps, ".0f"),
@@ -778,7 +799,7 @@ def table(
             _num(write_share(page), ".2f"),
             _num(small.get("queries"), "d"),
             _num(small.get("median_ms")),
-            _num(growth(page, bases[READ], small_base), ".2f", "×"),
+            _num(growth(page), ".2f", "×"),
             target_of(page),
             verdict,
         ]
