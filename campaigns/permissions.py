@@ -20,7 +20,7 @@ from django.utils import timezone
 from members.models import Post
 from members.scoping import Access
 
-from .models import Campaign, ScoreSheet
+from .models import Campaign, ScoreSheet, SheetProgress
 
 SELF = "self_points"
 COMMITTEE = "points"
@@ -40,6 +40,20 @@ def sheets_for(access: Access) -> QuerySet[ScoreSheet]:
     if access.member is not None:
         sheets = sheets.exclude(member=access.member)
     return sheets
+
+
+def progress_for(access: Access) -> QuerySet[SheetProgress]:
+    """The scoring progress of the branches a person manages (the units `sheets_for` opens,
+    every sheet counted: the campaign's figures in those branches)."""
+    progress = SheetProgress.objects.all()
+    if access.is_superuser:
+        return progress
+    if not access.managed_units_list:
+        return progress.none()
+    q = Q()
+    for unit in access.managed_units_list:
+        q |= Q(unit__path__startswith=unit.path)
+    return progress.filter(q)
 
 
 def editable_field(access: Access, sheet: ScoreSheet) -> str | None:

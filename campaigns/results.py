@@ -1,8 +1,10 @@
 """Reading results: the ranking table, its SVG bar chart, the XLSX export and the banner wall.
 
 All of it reads `Result` rows (written by `services.results_compute`), so the page, the print
-page and the spreadsheet show the same totals. Each reader takes a fixed number of queries
-whatever the number of subjects.
+page and the spreadsheet show the same totals; a page of the ranking and its holders are read
+by the ranking's indexes (`result_ranking`, `result_holders`). The wall reads the kept
+banners (`Banner`, with their streaks), never the results. Each reader takes a fixed number
+of queries whatever the number of subjects.
 """
 
 from __future__ import annotations
@@ -13,21 +15,46 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from members.spreadsheets import escape_formula
 
-from .models import Adjustment, Campaign, Correction, Result, Score, Story
+from .models import Adjustment, Banner, Campaign, Correction, Result, Score, Story
 
 CHART_ROWS = 20  # the chart shows the top of the ranking; the table shows everyone
 RESULTS_PER_PAGE = 50  # a provincial ranking lists thousands of branches
+WALL_CAMPAIGNS = 12  # campaigns on a page of the banner wall (a province has thousands)
+# What a ranking row shows: no member row (the name is the result's), the branch's names.
+RESULT_FIELDS = (
+    "campaign_id",
+    "sheet_id",
+    "unit_id",
+    "member_id",
+    "subject_name",
+    "total",
+    "rank",
+    "is_banner_holder",
+    "manual_award",
+    "award_reason",
+    "unit__name",
+    "unit__short_name",
+)
 CHART_WIDTH = 420
 CHART_LABEL = 120
 CHART_VALUE = 56
 CHART_BAR = 22
 CHART_GAP = 8
+
+
+def url_of(name: str):
+    """A function id -> the URL of `name` for that id, reversed once: a ranking of thousands
+    of rows links each to its branch or story."""
+    placeholder = "999999999"
+    head, _sep, tail = reverse(name, args=[placeholder]).partition(placeholder)
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _rows(campaign: Campaign, criteria: list, results: list[Result], *, whole: bool) -> tuple:
@@ -53,26 +80,49 @@ def _rows(campaign: Campaign, criteria: list, results: list[Result], *, whole: b
     for correction in Correction.objects.filter(**of_results).select_related("criterion"):
         corrections[correction.result_id].append(correction)
     holders = [r.member_id for r in results if r.is_banner_holder and r.member_id]
-    stories: dict[int, Story] = {}
-    for story in Story.objects.published().filter(member_id__in=holders).order_by("published_at"):
-        stories[story.member_id] = story  # the latest one wins
+    stories: dict[int, dict] = {}
+    if holders:
+        for story in (
+            Story.objects.published()
+            .filter(member_id__in=holders)
+            .order_by("published_at")
+            .values("pk", "member_id", "title")
+        ):
+            stories[story["member_id"]] = story  # the latest one wins
+    unit_url, story_url = url_of("members:unit"), url_of("campaigns:story")
     rows = []
     for result in results:
         sheet_points = points.get(result.sheet_id, {})
+        story = stories.get(result.member_id) if result.member_id else None
+        if story is not None:
+            story["url"] = story_url(story["pk"])
+        row_points = [sheet_points.get(c.pk) for c in criteria]
         rows.append(
             {
                 "result": result,
-                "points": [sheet_points.get(c.pk) for c in criteria],
+                "cells": [_num(p) for p in row_points],
+                "unit_url": None if result.member_id else unit_url(result.unit_id),
+                "points": row_points,
                 "adjustment": adjustments.get(result.sheet_id, Decimal("0")),
                 "corrections": corrections.get(result.pk, []),
-                "story": stories.get(result.member_id) if result.member_id else None,
+                "story": story,
             }
         )
     return rows, bool(corrections)
 
 
+def _num(value: Decimal | None) -> str:
+    """A figure as the template would write it (no thousands separator), without its
+    localisation per cell: a ranking page has hundreds of cells."""
+    return "–" if value is None else str(value)
+
+
 def _ranked(campaign: Campaign):
-    return campaign.results.select_related("unit", "member").order_by("rank", "subject_name", "pk")
+    return (
+        campaign.results.select_related("unit")
+        .only(*RESULT_FIELDS)
+        .order_by("rank", "subject_name", "pk")
+    )
 
 
 def results_table(campaign: Campaign) -> dict:
@@ -207,56 +257,33 @@ def xlsx_workbook(campaign: Campaign, table: dict) -> bytes:
 
 
 # --- the banner wall --------------------------------------------------------------------------
-def streaks(holdings: list[tuple[int, str, tuple, bool]]) -> dict[tuple[int, tuple], int]:
-    """Quarters in a row each subject has held the banner, as of each campaign.
-
-    `holdings` are (order_key, series, subject, held) where order_key counts quarters
-    (year * 4 + quarter - 1) and series is the committee and kind. The streak at a quarter
-    is one more than at the quarter before if the subject held it then too.
-    """
-    result: dict[tuple[int, tuple], int] = {}
-    for key, series, subject, is_holder in sorted(holdings, key=lambda h: h[0]):
-        if is_holder:
-            result[(key, (series, subject))] = result.get((key - 1, (series, subject)), 0) + 1
-    return result
-
-
-def _subject(result: Result) -> tuple:
-    return ("member", result.member_id) if result.member_id else ("unit", result.unit_id)
-
-
-def banner_wall_rows(campaigns) -> list[dict]:
-    """For each kind: one row per quarter (newest first) with its holders and streaks."""
-    holders = list(
-        Result.objects.filter(campaign__in=campaigns, is_banner_holder=True)
-        .select_related("campaign", "unit", "member")
-        .order_by("-campaign__year", "-campaign__quarter", "rank", "subject_name")
-    )
-    holdings = [
-        (
-            r.campaign.order_key,
-            (r.campaign.scope_id, r.campaign.kind),
-            _subject(r),
-            True,
+def banner_wall_rows(campaigns: list[Campaign]) -> list[dict]:
+    """For each kind: one row per campaign of `campaigns` (newest first) with its holders
+    and their streaks, from the kept banners (one query)."""
+    holders: dict[int, list[dict]] = defaultdict(list)
+    unit_url = url_of("members:unit")
+    for banner in (
+        Banner.objects.filter(campaign__in=[c.pk for c in campaigns])
+        .order_by("campaign_id", "rank", "subject_name", "id")
+        .values(
+            "campaign_id",
+            "unit_id",
+            "member_id",
+            "subject_name",
+            "streak",
+            "unit__name",
+            "unit__short_name",
         )
-        for r in holders
-    ]
-    counted = streaks(holdings)
+    ):
+        if banner["member_id"] is None:
+            banner["url"] = unit_url(banner["unit_id"])
+        holders[banner["campaign_id"]].append(banner)
     kinds = []
     for kind, label in Campaign.Kind.choices:
-        quarters: dict[int, dict] = {}
-        for result in holders:
-            if result.campaign.kind != kind:
-                continue
-            row = quarters.setdefault(
-                result.campaign_id, {"campaign": result.campaign, "holders": []}
-            )
-            series = (result.campaign.scope_id, kind)
-            row["holders"].append(
-                {
-                    "result": result,
-                    "streak": counted[(result.campaign.order_key, (series, _subject(result)))],
-                }
-            )
-        kinds.append({"kind": kind, "label": label, "quarters": list(quarters.values())})
+        quarters = [
+            {"campaign": campaign, "holders": holders[campaign.pk]}
+            for campaign in campaigns
+            if campaign.kind == kind
+        ]
+        kinds.append({"kind": kind, "label": label, "quarters": quarters})
     return kinds

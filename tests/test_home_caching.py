@@ -208,14 +208,3 @@ def test_the_drawn_cards_are_kept_per_language(org, client_for):
     chinese = client.get(reverse("home")).content.decode()
     assert "Shortcuts" in english
     assert "Shortcuts" not in chinese and "快捷入口" in chinese
-
-
-def test_recomputed_results_make_the_banner_cards_stale(org):
-    # results_compute writes results in bulk (no signals): its call to results_changed must
-    # reach the home cards, the profiles and unit pages drawn from them, too.
-    from campaigns import caching
-    from members import tokens
-
-    before = tokens.current(campaigns_home.VERSION_KEY)
-    caching.results_changed(1)
-    assert tokens.current(campaigns_home.VERSION_KEY) != before
