@@ -412,14 +412,14 @@ class Result(models.Model):
         self._refresh_banners()
 
     def delete(self, *args, **kwargs):
-        deleted = super().delete(*args, **kwargs)
-        self._refresh_banners()
+        deleted = super().delete(*args, **kwargs)  # its banner row goes with it
+        self._refresh_banners(units=[self.unit_id])
         return deleted
 
-    def _refresh_banners(self) -> None:
+    def _refresh_banners(self, units=()) -> None:
         from .summaries import banners_refresh
 
-        banners_refresh(campaign=self.campaign)
+        banners_refresh(campaign=self.campaign, units=units)
 
 
 class Correction(models.Model):

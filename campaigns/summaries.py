@@ -237,12 +237,14 @@ def _any(filters) -> Q:
     return combined
 
 
-def banners_refresh(*, campaign: Campaign) -> None:
+def banners_refresh(*, campaign: Campaign, units: Iterable[int] = ()) -> None:
     """Write the banners of `campaign`'s series (its committee and kind: the streaks of later
     quarters depend on this one) from the results, none for a campaign not published, and
-    the tally of the branches whose banners changed."""
+    the tally of the branches whose banners changed, and of `units` in the campaign's
+    quarter (the branch of a deleted result, whose banner row went with it)."""
     series = Q(campaign__scope_id=campaign.scope_id, campaign__kind=campaign.kind)
     _differences, touched = _sync_banners(series, _held(series), write=True)
+    touched |= {(unit_id, campaign.pk) for unit_id in units}
     if touched:
         _sync_tally(_cells(touched), write=True)
 
