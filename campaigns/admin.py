@@ -125,14 +125,10 @@ class CampaignAdmin(ScopedHistoryAdmin):
 
     def scope(self, access: Access):
         # The kept progress of each listed campaign (ScoreSheetQuerySet.progress: the same
-        # figures as the organisers' to-do on the home page), summed over its branches.
+        # figures as the organisers' to-do on the home page): its row without a branch.
         def progress(field):
             return Subquery(
-                SheetProgress.objects.filter(campaign=OuterRef("pk"))
-                .order_by()
-                .values("campaign")
-                .annotate(n=Sum(field))
-                .values("n")
+                SheetProgress.objects.filter(campaign=OuterRef("pk"), unit=None).values(field)
             )
 
         return _organised(Campaign.objects.all(), access, "scope").annotate(

@@ -82,17 +82,22 @@ def _latest_and_stories(access: Access) -> tuple[list[Campaign], list[Story]]:
 
 
 def _sheet_rows(access: Access) -> list[dict]:
-    """Sheets and sheets submitted per campaign open for scoring, in this person's units:
-    one query over the kept progress (a few rows per campaign), whatever the number of
-    sheets. The figures are the campaign's own in those units (the admin's list shows the
-    same), see ScoreSheetQuerySet.progress."""
-    return list(
-        permissions.progress_for(access)
-        .filter(campaign__status=Campaign.Status.SCORING)
-        .values("campaign_id", "campaign__title", "campaign__kind")
-        .annotate(total=Sum("sheets"), done=Sum("submitted"))
-        .order_by("campaign_id")
-    )
+    """Sheets and sheets submitted per campaign open for scoring, in this person's units,
+    from the kept progress: two queries over a row per campaign (or per branch of theirs),
+    whatever the number of sheets. The figures are the campaign's own in those units (the
+    admin's list shows the same), see ScoreSheetQuerySet.progress."""
+    rows: dict[int, dict] = {}
+    for progress in permissions.progress_for(access):
+        for row in (
+            progress.filter(campaign__status=Campaign.Status.SCORING)
+            .values("campaign_id", "campaign__title", "campaign__kind")
+            .annotate(total=Sum("sheets"), done=Sum("submitted"))
+            .order_by("campaign_id")
+        ):
+            kept = rows.setdefault(row["campaign_id"], {**row, "total": 0, "done": 0})
+            kept["total"] += row["total"]
+            kept["done"] += row["done"]
+    return [rows[pk] for pk in sorted(rows)]
 
 
 def _score_details(rows: list[dict], changelist: str) -> list[dict]:

@@ -205,17 +205,18 @@ class Criterion(models.Model):
 
 
 class ScoreSheetQuerySet(models.QuerySet):
-    def progress(self) -> models.QuerySet:
-        """Sheets and sheets submitted per campaign and branch: the one definition of a
-        campaign's "x of y sheets submitted", read by the home page's to-do and the admin's
-        campaign list alike (from `SheetProgress`, which is kept from this).
+    def progress(self, *by: str) -> models.QuerySet:
+        """Sheets and sheets submitted per campaign and branch (or per `by`, e.g. per
+        campaign): the one definition of a campaign's "x of y sheets submitted", read by the
+        home page's to-do and the admin's campaign list alike (from `SheetProgress`, which is
+        kept from this).
 
         Every sheet of the campaign counts, the viewer's own included: the figure is the
         campaign's progress, not a person's work list. A sheet counts as submitted once its
         scorer submitted it, and when it is locked by the publication."""
         return (
             self.order_by()
-            .values("campaign_id", "unit_id")
+            .values(*(by or ("campaign_id", "unit_id")))
             .annotate(
                 sheets=models.Count("pk"),
                 submitted=models.Count("pk", filter=Q(status__in=ScoreSheet.SUBMITTED)),
@@ -453,8 +454,11 @@ class Correction(models.Model):
 
 # --- figures kept in tables (campaigns.summaries keeps and recounts them) -----------------------
 class SheetProgress(models.Model):
-    """How far the scoring of one campaign has come in one branch (ScoreSheetQuerySet.progress):
-    what the organisers' to-do and the admin's campaign list add up."""
+    """How far the scoring of one campaign has come (ScoreSheetQuerySet.progress): in one
+    branch, and in the whole campaign (the row without a branch, the sum of the others).
+    The admin's campaign list reads a campaign's row, the to-do of an organiser the rows of
+    the campaigns under their committee, and of anyone else (a committee above theirs
+    appraising their branches) the rows of their branches."""
 
     campaign = models.ForeignKey(
         Campaign,
@@ -464,7 +468,12 @@ class SheetProgress(models.Model):
         db_index=False,  # the unique constraint starts with the campaign
     )
     unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
+        OrgUnit,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     sheets = models.PositiveIntegerField(_("sheets"))
     submitted = models.PositiveIntegerField(_("sheets submitted"))
@@ -473,7 +482,16 @@ class SheetProgress(models.Model):
         verbose_name = _("scoring progress")
         verbose_name_plural = _("scoring progress")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "unit"], name="progress_one_per_branch")
+            models.UniqueConstraint(
+                fields=["campaign", "unit"],
+                condition=Q(unit__isnull=False),
+                name="progress_one_per_branch",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=Q(unit__isnull=True),
+                name="progress_one_per_campaign",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -42,18 +42,21 @@ def sheets_for(access: Access) -> QuerySet[ScoreSheet]:
     return sheets
 
 
-def progress_for(access: Access) -> QuerySet[SheetProgress]:
-    """The scoring progress of the branches a person manages (the units `sheets_for` opens,
-    every sheet counted: the campaign's figures in those branches)."""
+def progress_for(access: Access) -> list[QuerySet[SheetProgress]]:
+    """The scoring progress in the units a person manages (those whose sheets `sheets_for`
+    opens, every sheet counted), as querysets whose rows add up: the campaign rows of the
+    campaigns under those units (all their sheets are in them: one row each), and the branch
+    rows, in those units, of the campaigns of a committee above."""
     progress = SheetProgress.objects.all()
     if access.is_superuser:
-        return progress
+        return [progress.filter(unit=None)]
     if not access.managed_units_list:
-        return progress.none()
-    q = Q()
+        return []
+    covered, inside = Q(), Q()
     for unit in access.managed_units_list:
-        q |= Q(unit__path__startswith=unit.path)
-    return progress.filter(q)
+        covered |= Q(campaign__scope__path__startswith=unit.path)
+        inside |= Q(unit__path__startswith=unit.path)
+    return [progress.filter(covered, unit=None), progress.filter(inside).exclude(covered)]
 
 
 def editable_field(access: Access, sheet: ScoreSheet) -> str | None:

@@ -1,10 +1,10 @@
 """The appraisals' figures kept in tables, and their recount (registered in members.recounts).
 
-- `SheetProgress`: sheets and sheets submitted per campaign and branch, as
+- `SheetProgress`: sheets and sheets submitted per campaign and branch, and per campaign, as
   `ScoreSheetQuerySet.progress` defines them. `progress_refresh` counts a campaign's rows
-  again (for some branches or all); the services call it after every write that makes or
-  deletes sheets or changes their status (open, submit, return, publish), and the demo after
-  its bulk writes.
+  again (for some branches or all, and its total); the services call it after every write
+  that makes or deletes sheets or changes their status (open, submit, return, publish), and
+  the demo after its bulk writes.
 - `Banner`: one row per banner held in a published campaign, with its streak: the quarters
   in a row the subject (a branch, or a member) has held the banner of the same committee and
   kind. `banners_refresh` writes a campaign's rows from its results and recomputes the
@@ -37,27 +37,44 @@ BATCH = 1000
 
 # --- sheet progress ---------------------------------------------------------------------------
 def progress_refresh(*, campaign_id: int, unit_ids: Iterable[int] | None = None) -> None:
-    """Count the sheets of `campaign_id` again, in `unit_ids` (every branch when None)."""
+    """Count the sheets of `campaign_id` again, in `unit_ids` (every branch when None), and
+    the campaign's total."""
     sheets = ScoreSheet.objects.filter(campaign_id=campaign_id)
     kept = SheetProgress.objects.filter(campaign_id=campaign_id)
     if unit_ids is not None:
         unit_ids = set(unit_ids)
-        sheets = sheets.filter(unit_id__in=unit_ids)
-        kept = kept.filter(unit_id__in=unit_ids)
-    _sync_progress(sheets, kept, write=True)
+        _sync_progress(
+            sheets.filter(unit_id__in=unit_ids),
+            kept.filter(unit_id__in=unit_ids),
+            campaigns=False,
+            write=True,
+        )
+        _sync_progress(sheets, kept.filter(unit=None), branches=False, write=True)
+    else:
+        _sync_progress(sheets, kept, write=True)
 
 
-def _sync_progress(sheets, kept, *, write: bool) -> list[str]:
-    """Make the SheetProgress rows `kept` equal the count of `sheets`; one line per difference."""
-    counted = {
-        (row["campaign_id"], row["unit_id"]): (row["sheets"], row["submitted"])
-        for row in sheets.progress()
-    }
+def _sync_progress(
+    sheets, kept, *, campaigns: bool = True, branches: bool = True, write: bool
+) -> list[str]:
+    """Make the SheetProgress rows `kept` equal the count of `sheets`: per campaign (the row
+    without a branch) and per campaign and branch. One line per difference."""
+    counted = {}
+    if campaigns:
+        counted.update(
+            ((row["campaign_id"], None), (row["sheets"], row["submitted"]))
+            for row in sheets.progress("campaign_id")
+        )
+    if branches:
+        counted.update(
+            ((row["campaign_id"], row["unit_id"]), (row["sheets"], row["submitted"]))
+            for row in sheets.progress()
+        )
     existing = {(p.campaign_id, p.unit_id): p for p in kept}
     differences, create, update = [], [], []
     for (campaign_id, unit_id), (total, submitted) in counted.items():
         row = existing.pop((campaign_id, unit_id), None)
-        where = f"campaign {campaign_id}, unit {unit_id}"
+        where = f"campaign {campaign_id}, " + (f"unit {unit_id}" if unit_id else "in all")
         if row is None:
             differences.append(f"{where}: {submitted} of {total} sheets submitted (kept: none)")
             create.append(

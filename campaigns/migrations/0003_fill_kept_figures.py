@@ -18,20 +18,20 @@ def fill(apps, schema_editor):
     Banner = apps.get_model("campaigns", "Banner")
     BannerTally = apps.get_model("campaigns", "BannerTally")
 
-    SheetProgress.objects.bulk_create(
-        (
-            SheetProgress(
-                campaign_id=row["campaign_id"],
-                unit_id=row["unit_id"],
-                sheets=row["sheets"],
-                submitted=row["submitted"],
-            )
-            for row in ScoreSheet.objects.order_by()
-            .values("campaign_id", "unit_id")
-            .annotate(sheets=Count("pk"), submitted=Count("pk", filter=Q(status__in=SUBMITTED)))
-        ),
-        batch_size=1000,
-    )
+    counts = {"sheets": Count("pk"), "submitted": Count("pk", filter=Q(status__in=SUBMITTED))}
+    for by in (("campaign_id", "unit_id"), ("campaign_id",)):  # per branch, per campaign
+        SheetProgress.objects.bulk_create(
+            (
+                SheetProgress(
+                    campaign_id=row["campaign_id"],
+                    unit_id=row.get("unit_id"),
+                    sheets=row["sheets"],
+                    submitted=row["submitted"],
+                )
+                for row in ScoreSheet.objects.order_by().values(*by).annotate(**counts)
+            ),
+            batch_size=1000,
+        )
 
     rows = list(
         Result.objects.filter(is_banner_holder=True, campaign__status="published")

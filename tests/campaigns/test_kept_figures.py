@@ -89,15 +89,15 @@ def test_the_demo_data_agrees_with_a_recount():
 def test_opening_counts_every_sheet_and_submitting_and_returning_move_the_count(org):
     campaign = open_campaign(org)
     a, b = org.branch_a.pk, org.branch_b.pk
-    assert progress_of(campaign) == {a: (0, 3), b: (0, 1)}
+    assert progress_of(campaign) == {a: (0, 3), b: (0, 1), None: (0, 4)}
     organiser = access_for(org.organiser.user)
     score_all(campaign, org, {org.member_b: [5, 5, 5]})
     sheet = sheet_of(campaign, member=org.member_b)
     services.sheet_submit(sheet=sheet, access=organiser, by=org.organiser.user)
-    assert progress_of(campaign) == {a: (0, 3), b: (1, 1)}
+    assert progress_of(campaign) == {a: (0, 3), b: (1, 1), None: (1, 4)}
     assert agree()
     services.sheet_return(sheet=sheet, access=organiser, by=org.organiser.user, comment="重填")
-    assert progress_of(campaign) == {a: (0, 3), b: (0, 1)}
+    assert progress_of(campaign) == {a: (0, 3), b: (0, 1), None: (0, 4)}
     assert agree()
 
 
@@ -117,12 +117,13 @@ def test_a_grid_submitted_whole_counts_its_sheets(org):
         submit=True,
     )
     assert progress_of(campaign)[org.branch_a.pk] == (2, 3)
+    assert progress_of(campaign)[None] == (2, 4)  # the campaign's row, as the admin shows it
     assert agree()
 
 
 def test_publication_locks_sheets_and_writes_the_banners(org):
     campaign = publish(scored(org), org)
-    assert progress_of(campaign) == {org.branch_a.pk: (3, 3), org.branch_b.pk: (1, 1)}
+    assert progress_of(campaign) == {org.branch_a.pk: (3, 3), org.branch_b.pk: (1, 1), None: (4, 4)}
     assert holders_of(campaign) == [(org.member_a.name, 1)]
     tally = BannerTally.objects.get()
     assert (tally.unit_id, tally.year, tally.quarter, tally.own, tally.members) == (
@@ -213,7 +214,7 @@ def test_seed_code_bulk_writes_are_counted(org):
     """The demo's scoring writes scores and sheet statuses in bulk, then counts again."""
     campaign = open_campaign(org)
     demo._score(campaign, list(campaign.sheets.all()), random.Random(1), set(), None)
-    assert progress_of(campaign) == {org.branch_a.pk: (3, 3), org.branch_b.pk: (1, 1)}
+    assert progress_of(campaign) == {org.branch_a.pk: (3, 3), org.branch_b.pk: (1, 1), None: (4, 4)}
     assert agree()
 
 
@@ -224,7 +225,7 @@ def test_the_recount_finds_and_mends_writes_around_the_services(org):
     )
     Result.objects.filter(campaign=campaign, member=org.member_b).update(is_banner_holder=True)
     found = summaries.recount(fix=False)
-    assert len(found) == 3, found  # progress of branch B, a banner, branch B's quarter
+    assert len(found) == 4, found  # progress of branch B and all, a banner, branch B's quarter
     assert summaries.recount(fix=False) == found  # a check changes nothing
     assert summaries.recount(fix=True) == found
     assert agree()
@@ -298,7 +299,7 @@ def test_the_to_do_reads_the_same_rows_whatever_the_number_of_sheets(org):
             for i in range(size)
         )
         campaign = open_campaign(org, quarter=quarter)
-        assert SheetProgress.objects.filter(campaign=campaign).count() == 2
+        assert SheetProgress.objects.filter(campaign=campaign).count() == 3  # 2 branches, all
         access = access_for(org.organiser.user)
         access.organiser_units  # noqa: B018  (the person's roles: not what is measured)
         with CaptureQueriesContext(connection) as queries:
