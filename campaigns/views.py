@@ -124,7 +124,7 @@ def results_print(request, pk: int):
 def results_xlsx(request, pk: int):
     campaign = _campaign_for(access_for(request.user), pk)
     response = HttpResponse(
-        xlsx_workbook(campaign, results_table(campaign)),
+        xlsx_workbook(campaign, results_table(campaign, draw=False)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     filename = f"campaign-{campaign.year}-q{campaign.quarter}-{campaign.kind}.xlsx"
