@@ -140,6 +140,15 @@ class Campaign(models.Model):
                 fields=["scope", "year", "quarter", "kind"], name="campaign_one_per_quarter"
             )
         ]
+        indexes = [
+            # The latest published campaign of a kind a person sees (home page): walked
+            # newest first until one is in their scope, instead of sorting them all.
+            models.Index(
+                fields=["kind", "-year", "-quarter"],
+                condition=Q(status="published"),
+                name="campaign_latest_published",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title or self.make_title()

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Q
 
 from .models import Banner, BannerTally, Campaign, Result, ScoreSheet, SheetProgress
@@ -36,13 +37,19 @@ BATCH = 1000
 
 
 # --- sheet progress ---------------------------------------------------------------------------
+@transaction.atomic
 def progress_refresh(*, campaign_id: int, unit_ids: Iterable[int] | None = None) -> None:
     """Count the sheets of `campaign_id` again, in `unit_ids` (every branch when None), and
-    the campaign's total."""
+    the campaign's total.
+
+    The rows are locked first: two branches submitting at once would otherwise each count
+    the campaign without the other's sheet and the later write would lose the earlier one.
+    Waiting for the lock, the count then sees what the other transaction committed."""
     sheets = ScoreSheet.objects.filter(campaign_id=campaign_id)
     kept = SheetProgress.objects.filter(campaign_id=campaign_id)
     if unit_ids is not None:
         unit_ids = set(unit_ids)
+        _lock(kept.filter(Q(unit_id__in=unit_ids) | Q(unit=None)))
         _sync_progress(
             sheets.filter(unit_id__in=unit_ids),
             kept.filter(unit_id__in=unit_ids),
@@ -51,7 +58,13 @@ def progress_refresh(*, campaign_id: int, unit_ids: Iterable[int] | None = None)
         )
         _sync_progress(sheets, kept.filter(unit=None), branches=False, write=True)
     else:
+        _lock(kept)
         _sync_progress(sheets, kept, write=True)
+
+
+def _lock(rows) -> None:
+    """Lock `rows` for this transaction, in a fixed order (no deadlock between two)."""
+    list(rows.select_for_update().order_by("pk").values_list("pk", flat=True))
 
 
 def _sync_progress(
@@ -254,11 +267,15 @@ def _any(filters) -> Q:
     return combined
 
 
+@transaction.atomic
 def banners_refresh(*, campaign: Campaign, units: Iterable[int] = ()) -> None:
     """Write the banners of `campaign`'s series (its committee and kind: the streaks of later
     quarters depend on this one) from the results, none for a campaign not published, and
     the tally of the branches whose banners changed, and of `units` in the campaign's
     quarter (the branch of a deleted result, whose banner row went with it)."""
+    # Two writes to one campaign's results (two corrections) wait for each other here, so
+    # that the later one counts what the earlier one wrote.
+    _lock(Campaign.objects.filter(pk=campaign.pk))
     series = Q(campaign__scope_id=campaign.scope_id, campaign__kind=campaign.kind)
     _differences, touched = _sync_banners(series, _held(series), write=True)
     touched |= {(unit_id, campaign.pk) for unit_id in units}
