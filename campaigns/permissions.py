@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from members.models import Post
+from members.models import Post, ancestor_paths
 from members.scoping import Access
 
 from .models import Campaign, ScoreSheet, SheetProgress
@@ -52,11 +52,23 @@ def progress_for(access: Access) -> list[QuerySet[SheetProgress]]:
         return [progress.filter(unit=None)]
     if not access.managed_units_list:
         return []
+    units = access.managed_units_list
     covered, inside = Q(), Q()
-    for unit in access.managed_units_list:
+    for unit in units:
         covered |= Q(campaign__scope__path__startswith=unit.path)
         inside |= Q(unit__path__startswith=unit.path)
-    return [progress.filter(covered, unit=None), progress.filter(inside).exclude(covered)]
+    # Committees above: a campaign has sheets only under its committee, so these are the
+    # only others with sheets in the person's units (a few campaigns, found by their scope).
+    above = {
+        path
+        for unit in units
+        for path in ancestor_paths(unit.path)
+        if not any(path.startswith(u.path) for u in units)
+    }
+    return [
+        progress.filter(covered, unit=None),
+        progress.filter(inside, campaign__scope__path__in=above),
+    ]
 
 
 def editable_field(access: Access, sheet: ScoreSheet) -> str | None:
