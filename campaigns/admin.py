@@ -28,13 +28,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from members import admin_pages, counts
 from members.admin import ScopedHistoryAdmin
 from members.admin_scoping import ScopedUnitFilter
 from members.models import Member, OrgUnit
 from members.scoping import Access
 
-from . import caching, permissions, services
+from . import permissions, services
 from .forms import AwardForm, CorrectionForm, ReturnForm
 from .models import (
     Campaign,
@@ -43,6 +42,7 @@ from .models import (
     Result,
     Score,
     ScoreSheet,
+    SheetProgress,
     Story,
     StoryPhoto,
 )
@@ -124,15 +124,15 @@ class CampaignAdmin(ScopedHistoryAdmin):
     )
 
     def scope(self, access: Access):
+        # The kept progress of each listed campaign (ScoreSheetQuerySet.progress: the same
+        # figures as the organisers' to-do on the home page): its row without a branch.
+        def progress(field):
+            return Subquery(
+                SheetProgress.objects.filter(campaign=OuterRef("pk"), unit=None).values(field)
+            )
+
         return _organised(Campaign.objects.all(), access, "scope").annotate(
-            sheet_count=Count("sheets", distinct=True),
-            submitted_count=Count(
-                "sheets",
-                filter=Q(
-                    sheets__status__in=[ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.LOCKED]
-                ),
-                distinct=True,
-            ),
+            sheet_count=progress("sheets"), submitted_count=progress("submitted")
         )
 
     def in_scope(self, access: Access, obj) -> bool:
@@ -419,17 +419,6 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
 
     # --- the grid of one branch -------------------------------------------------------------
     def grid_view(self, request, campaign_id: int, unit_id: int):
-        # Kept whole per person under the campaign's scoring token (sheets, scores, criteria,
-        # the campaign) and the member figures' (names, units); the frame's own tokens are
-        # added by admin_pages.
-        return admin_pages.kept(
-            request,
-            "admin-score-grid",
-            [caching.scoring_token(campaign_id), counts.VERSION_KEY],
-            lambda: self._grid_view(request, campaign_id, unit_id),
-        )
-
-    def _grid_view(self, request, campaign_id: int, unit_id: int):
         access = self.access(request)
         unit = get_object_or_404(access.managed_units(), pk=unit_id)
         campaign = get_object_or_404(

@@ -9,6 +9,7 @@ secretary's branch (机关第一党支部) has not.
 Deterministic (fixed random seeds) and idempotent: a campaign that exists is left alone.
 Scores are written in bulk (the services would take seconds for ~5,000 lines); opening,
 closing and publishing go through the services, so ranks and banners are the real thing.
+The sheets submitted in bulk have their progress counted again (campaigns.summaries).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from members.models import Member, OrgUnit
 
 from . import services
 from .models import Adjustment, Campaign, Criterion, Score, ScoreSheet, Story, StoryLike
+from .summaries import progress_refresh
 
 BRANCH_CRITERIA = [
     ("组织建设", "支部班子健全，三会一课、主题党日按时开展，记录完整。", 20),
@@ -139,6 +141,7 @@ def _score(campaign: Campaign, sheets, rng: random.Random, favourites: set, by) 
     ScoreSheet.objects.filter(pk__in=[s.pk for s in sheets]).update(
         status=ScoreSheet.Status.SUBMITTED, version=F("version") + 1, scorer=by
     )
+    progress_refresh(campaign_id=campaign.pk)  # the update above bypassed the services
 
 
 @transaction.atomic

@@ -8,36 +8,25 @@ banners and stories on their pages.
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from members import person_cache
 from members.scoping import Access
 
 from . import permissions
-from .models import Campaign, Result, ScoreSheet, Story, StoryLike
-from .results import streaks
+from .models import Banner, Campaign, Story, StoryLike
 
 HOME_STORIES = 3
-# Replaced on every write to what the card shows (campaigns, results, stories, likes).
-VERSION_KEY = "campaigns:home:version"
-person_cache.register("campaigns-home", VERSION_KEY)
 TODO_CAMPAIGNS = 5  # named one by one on the to-do card up to this many
-TO_SCORE_TIMEOUT = 60
 
 
 def panels(request, access: Access) -> list[dict]:
     if not access.is_authenticated:
         return []
-    latest, stories = person_cache.cached(
-        "campaigns-home", request.user, VERSION_KEY, lambda: _latest_and_stories(access)
-    )
+    latest, stories = _latest_and_stories(access)
     panel: dict = {"todo": _todo(access)}
     if latest or stories:
         # The scorer's campaigns are on the home page's to-do card, not in this card.
@@ -46,11 +35,13 @@ def panels(request, access: Access) -> list[dict]:
 
 
 def _latest_and_stories(access: Access) -> tuple[list[Campaign], list[Story]]:
-    """The latest published campaign of each kind with its banner holders, and the newest
-    stories with their likes (six queries); kept per person by members.person_cache."""
+    """The latest published campaign of each kind with its banner holders (from the kept
+    banners), and the newest stories with their likes: five queries."""
     holders = Prefetch(
-        "results",
-        queryset=Result.objects.filter(is_banner_holder=True).order_by("rank", "subject_name"),
+        "holders",
+        queryset=Banner.objects.order_by("rank", "subject_name", "id").only(
+            "campaign_id", "subject_name"
+        ),
         to_attr="holder_list",
     )
     latest = []
@@ -59,6 +50,7 @@ def _latest_and_stories(access: Access) -> tuple[list[Campaign], list[Story]]:
             Campaign.objects.visible_to(access)
             .published()
             .filter(kind=kind)
+            .only("pk", "title", "kind", "year", "quarter")
             .order_by("-year", "-quarter")
             .prefetch_related(holders)
             .first()
@@ -68,7 +60,7 @@ def _latest_and_stories(access: Access) -> tuple[list[Campaign], list[Story]]:
     stories = list(
         Story.objects.published()
         .select_related("member")
-        .defer("body")  # the card shows titles
+        .only("pk", "title", "member__name")  # the card shows titles and names
         # A correlated count, not a join: the three latest are picked first and only their
         # likes are counted, instead of every story's before the limit.
         .annotate(
@@ -90,32 +82,22 @@ def _latest_and_stories(access: Access) -> tuple[list[Campaign], list[Story]]:
 
 
 def _sheet_rows(access: Access) -> list[dict]:
-    """Sheets to submit per campaign open for scoring, in this person's scope (one query).
-
-    An organiser's scope may hold hundreds of campaigns and a hundred thousand sheets (the
-    whole province: 100 ms to count), so their figures are kept in the cache for a minute,
-    shared by the organisers of the same units; a branch officer's few sheets are counted
-    live, so that a sheet they submit leaves their to-do at once."""
-    query = (
-        permissions.sheets_for(access)
-        .filter(campaign__status=Campaign.Status.SCORING)
-        .values("campaign_id", "campaign__title", "campaign__kind")
-        .annotate(
-            total=Count("pk"),
-            done=Count("pk", filter=Q(status=ScoreSheet.Status.SUBMITTED)),
-        )
-        .order_by("campaign_id")
-    )
-    if not (access.is_organiser and person_cache.enabled()):
-        return list(query)
-    units = ",".join(str(unit.pk) for unit in access.managed_units_list) or "all"
-    member = access.member.pk if access.member is not None else 0
-    key = f"campaigns:home:to-score:{units}:{member}:{int(access.is_superuser)}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = list(query)
-        cache.set(key, rows, TO_SCORE_TIMEOUT)
-    return rows
+    """Sheets and sheets submitted per campaign open for scoring, in this person's units,
+    from the kept progress: two queries over a row per campaign (or per branch of theirs),
+    whatever the number of sheets. The figures are the campaign's own in those units (the
+    admin's list shows the same), see ScoreSheetQuerySet.progress."""
+    rows: dict[int, dict] = {}
+    for progress in permissions.progress_for(access):
+        for row in (
+            progress.filter(campaign__status=Campaign.Status.SCORING)
+            .values("campaign_id", "campaign__title", "campaign__kind")
+            .annotate(total=Sum("sheets"), done=Sum("submitted"))
+            .order_by("campaign_id")
+        ):
+            kept = rows.setdefault(row["campaign_id"], {**row, "total": 0, "done": 0})
+            kept["total"] += row["total"]
+            kept["done"] += row["done"]
+    return [rows[pk] for pk in sorted(rows)]
 
 
 def _score_details(rows: list[dict], changelist: str) -> list[dict]:
@@ -193,64 +175,43 @@ def _todo(access: Access) -> list[dict]:
     return entries
 
 
-def _streak(banners: list[Result]) -> int:
-    """Quarters in a row up to the latest banner."""
-    if not banners:
-        return 0
-    holdings = [
-        (r.campaign.order_key, (r.campaign.scope_id, r.campaign.kind), "s", True) for r in banners
-    ]
-    counted = streaks(holdings)
-    latest = max(banners, key=lambda r: r.campaign.order_key)
-    return counted[
-        (latest.campaign.order_key, ((latest.campaign.scope_id, latest.campaign.kind), "s"))
-    ]
-
-
-def _published_banners(**filters) -> list[Result]:
+def _banners(**filters) -> list[dict]:
+    """Banners held (published campaigns only), the latest quarter first and, within a
+    quarter, the longest streak first; from the kept banners, never the results."""
     return list(
-        Result.objects.filter(
-            is_banner_holder=True, campaign__status=Campaign.Status.PUBLISHED, **filters
-        )
-        .select_related("campaign")
-        .order_by("-campaign__year", "-campaign__quarter")
+        Banner.objects.filter(**filters)
+        .order_by("-campaign__year", "-campaign__quarter", "-streak", "campaign_id")
+        .values("campaign_id", "campaign__title", "streak")
     )
 
 
 def member_section(request, access: Access, member) -> dict | None:
     """A member's banners and published stories, on their profile."""
-    banners = _published_banners(member=member)
-    stories = list(Story.objects.published().filter(member=member).order_by("-published_at"))
+    banners = _banners(member=member)
+    stories = list(
+        Story.objects.published()
+        .filter(member=member)
+        .only("pk", "title", "category")
+        .order_by("-published_at")
+    )
     if not (banners or stories):
         return None
     return {
         "template": "campaigns/_banner_history.html",
         "banners": banners,
-        "streak": _streak(banners),
+        "streak": banners[0]["streak"] if banners else 0,
         "stories": stories,
     }
 
 
 def unit_section(request, access: Access, unit) -> dict | None:
     """A branch's own banners (流动红旗党支部), on the unit's page."""
-    banners = _published_banners(member__isnull=True, unit=unit)
+    banners = _banners(member__isnull=True, unit=unit)
     if not banners:
         return None
     return {
         "template": "campaigns/_banner_history.html",
         "banners": banners,
-        "streak": _streak(banners),
+        "streak": banners[0]["streak"],
         "stories": [],
     }
-
-
-@receiver(post_save, sender=Campaign, dispatch_uid="campaigns.home.campaign_saved")
-@receiver(post_delete, sender=Campaign, dispatch_uid="campaigns.home.campaign_deleted")
-@receiver(post_save, sender=Result, dispatch_uid="campaigns.home.result_saved")
-@receiver(post_delete, sender=Result, dispatch_uid="campaigns.home.result_deleted")
-@receiver(post_save, sender=Story, dispatch_uid="campaigns.home.story_saved")
-@receiver(post_delete, sender=Story, dispatch_uid="campaigns.home.story_deleted")
-@receiver(post_save, sender=StoryLike, dispatch_uid="campaigns.home.like_saved")
-@receiver(post_delete, sender=StoryLike, dispatch_uid="campaigns.home.like_deleted")
-def _card_changed(**kwargs) -> None:
-    person_cache.replace_token(VERSION_KEY, using=kwargs.get("using"))

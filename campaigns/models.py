@@ -8,6 +8,12 @@ computes `Result` rows (totals and ranks by the database) and marks the banner h
 
 State changes and multi-row writes live in `campaigns.services`; who may open or change a
 sheet is decided in `campaigns.permissions` on top of `members.scoping`.
+
+Three tables keep figures the pages read often, so that no page counts sheets or scans
+results (`campaigns.summaries` keeps them and recounts them):
+`SheetProgress` (sheets and sheets submitted per campaign and branch), `Banner` (one row per
+banner held in a published campaign, with its streak) and `BannerTally` (banners won per
+branch and quarter, for the statistics).
 """
 
 from __future__ import annotations
@@ -135,6 +141,15 @@ class Campaign(models.Model):
                 fields=["scope", "year", "quarter", "kind"], name="campaign_one_per_quarter"
             )
         ]
+        indexes = [
+            # The latest published campaign of a kind a person sees (home page): walked
+            # newest first until one is in their scope, instead of sorting them all.
+            models.Index(
+                fields=["kind", "-year", "-quarter"],
+                condition=Q(status="published"),
+                name="campaign_latest_published",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title or self.make_title()
@@ -153,25 +168,6 @@ class Campaign(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
-
-    def is_visible_to(self, access) -> bool:
-        """`CampaignQuerySet.visible_to`, asked of one campaign (with its `scope` loaded) in
-        Python: the results pages ask it on every visit from a cached campaign. A test holds
-        the two to the same answer for every persona and campaign."""
-        if access.is_superuser:
-            return True
-        scope_path = self.scope.path
-        if self.status == self.Status.PUBLISHED:
-            units = list(access.managed_units_list)
-            if access.member is not None:
-                units.append(access.member.unit)
-            if not units:
-                return access.is_authenticated
-            if any(scope_path in ancestor_paths(unit.path) for unit in units):
-                return True
-            if any(scope_path.startswith(unit.path) for unit in access.managed_units_list):
-                return True
-        return any(scope_path.startswith(unit.path) for unit in access.organiser_units)
 
     def window_open(self, day) -> bool:
         """Whether `day` falls in the scoring window (an open end is no limit)."""
@@ -209,12 +205,33 @@ class Criterion(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
+        # By the campaign's id, not the campaign (its ordering would join the campaigns).
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
-        ordering = ["campaign", "order", "pk"]
+        ordering = ["campaign_id", "order", "pk"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ScoreSheetQuerySet(models.QuerySet):
+    def progress(self, *by: str) -> models.QuerySet:
+        """Sheets and sheets submitted per campaign and branch (or per `by`, e.g. per
+        campaign): the one definition of a campaign's "x of y sheets submitted", read by the
+        home page's to-do and the admin's campaign list alike (from `SheetProgress`, which is
+        kept from this).
+
+        Every sheet of the campaign counts, the viewer's own included: the figure is the
+        campaign's progress, not a person's work list. A sheet counts as submitted once its
+        scorer submitted it, and when it is locked by the publication."""
+        return (
+            self.order_by()
+            .values(*(by or ("campaign_id", "unit_id")))
+            .annotate(
+                sheets=models.Count("pk"),
+                submitted=models.Count("pk", filter=Q(status__in=ScoreSheet.SUBMITTED)),
+            )
+        )
 
 
 class ScoreSheet(models.Model):
@@ -223,6 +240,9 @@ class ScoreSheet(models.Model):
         SUBMITTED = "submitted", _("Submitted")
         RETURNED = "returned", _("Returned")
         LOCKED = "locked", _("Locked")
+
+    # What counts as submitted in a campaign's progress (ScoreSheetQuerySet.progress).
+    SUBMITTED = (Status.SUBMITTED, Status.LOCKED)
 
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="sheets"
@@ -255,6 +275,7 @@ class ScoreSheet(models.Model):
     version = models.PositiveIntegerField(_("version"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = ScoreSheetQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -344,7 +365,7 @@ class Adjustment(models.Model):
     class Meta:
         verbose_name = _("bonus or deduction")
         verbose_name_plural = _("bonuses and deductions")
-        ordering = ["sheet", "pk"]
+        ordering = ["sheet_id", "pk"]
 
     def __str__(self) -> str:
         sign = "+" if self.kind == self.Kind.BONUS else "−"
@@ -357,7 +378,11 @@ class Adjustment(models.Model):
 
 class Result(models.Model):
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="results"
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,  # the ranking index below starts with the campaign
     )
     sheet = models.OneToOneField(
         ScoreSheet, verbose_name=_("score sheet"), on_delete=models.CASCADE, related_name="result"
@@ -387,11 +412,36 @@ class Result(models.Model):
     class Meta:
         verbose_name = _("result")
         verbose_name_plural = _("results")
-        ordering = ["campaign", "rank", "subject_name", "pk"]
-        indexes = [models.Index(fields=["campaign", "is_banner_holder"])]
+        ordering = ["campaign_id", "rank", "subject_name", "pk"]
+        indexes = [
+            # The ranking, a page of it and a result's place in it (results pages).
+            models.Index(fields=["campaign", "rank", "subject_name", "id"], name="result_ranking"),
+            # A campaign's banner holders, in ranking order: a few among thousands.
+            models.Index(
+                fields=["campaign", "rank", "subject_name", "id"],
+                condition=Q(is_banner_holder=True),
+                name="result_holders",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rank}. {self.subject_name} ({self.total})"
+
+    # A result saved or deleted on its own (a banner awarded by hand, a shell, a test) keeps
+    # its published campaign's banners; the services' bulk writes refresh them once instead.
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self._refresh_banners()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)  # its banner row goes with it
+        self._refresh_banners(units=[self.unit_id])
+        return deleted
+
+    def _refresh_banners(self, units=()) -> None:
+        from .summaries import banners_refresh
+
+        banners_refresh(campaign=self.campaign, units=units)
 
 
 class Correction(models.Model):
@@ -417,10 +467,128 @@ class Correction(models.Model):
     class Meta:
         verbose_name = _("correction")
         verbose_name_plural = _("corrections")
-        ordering = ["result", "created_at", "pk"]
+        ordering = ["result_id", "created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.old_points} → {self.new_points}"
+
+
+# --- figures kept in tables (campaigns.summaries keeps and recounts them) -----------------------
+class SheetProgress(models.Model):
+    """How far the scoring of one campaign has come (ScoreSheetQuerySet.progress): in one
+    branch, and in the whole campaign (the row without a branch, the sum of the others).
+    The admin's campaign list reads a campaign's row, the to-do of an organiser the rows of
+    the campaigns under their committee, and of anyone else (a committee above theirs
+    appraising their branches) the rows of their branches."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="progress",
+        db_index=False,  # the unique constraint starts with the campaign
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    sheets = models.PositiveIntegerField(_("sheets"))
+    submitted = models.PositiveIntegerField(_("sheets submitted"))
+
+    class Meta:
+        verbose_name = _("scoring progress")
+        verbose_name_plural = _("scoring progress")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit"],
+                condition=Q(unit__isnull=False),
+                name="progress_one_per_branch",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=Q(unit__isnull=True),
+                name="progress_one_per_campaign",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submitted}/{self.sheets}"
+
+
+class Banner(models.Model):
+    """A red banner held: one row per banner holder of a published campaign, with the
+    quarters in a row the subject has held this committee's banner of this kind (streak).
+    The banner wall, the profiles and the unit pages read these, never the results."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="holders",
+        db_index=False,  # the wall's index below starts with the campaign
+    )
+    result = models.OneToOneField(
+        Result, verbose_name=_("result"), on_delete=models.CASCADE, related_name="banner"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="banners",
+    )
+    subject_name = models.CharField(_("subject"), max_length=100)
+    rank = models.PositiveIntegerField(_("rank"))
+    streak = models.PositiveSmallIntegerField(_("quarters in a row"))
+
+    class Meta:
+        verbose_name = _("banner held")
+        verbose_name_plural = _("banners held")
+        indexes = [
+            models.Index(fields=["campaign", "rank", "subject_name", "id"], name="banner_wall")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} · {self.campaign_id}"
+
+
+class BannerTally(models.Model):
+    """Banners won by one branch in one quarter: its own (流动红旗党支部, `own`) and its
+    members' (党员流动红旗, counted under the branch they were scored in). The statistics
+    read this instead of the results."""
+
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("branch"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique constraint starts with the unit
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    own = models.PositiveIntegerField(_("the branch's own banners"))
+    members = models.PositiveIntegerField(_("its members' banners"))
+
+    class Meta:
+        verbose_name = _("banners per quarter")
+        verbose_name_plural = _("banners per quarter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "quarter"], name="tally_one_per_branch_quarter"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "quarter"], name="tally_quarter")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}Q{self.quarter}: {self.own}+{self.members}"
 
 
 class StoryQuerySet(models.QuerySet):
@@ -496,7 +664,7 @@ class StoryPhoto(models.Model):
     class Meta:
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
-        ordering = ["story", "pk"]
+        ordering = ["story_id", "pk"]
 
     def __str__(self) -> str:
         return self.image.name

@@ -17,10 +17,10 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from members.models import Post
+from members.models import Post, ancestor_paths
 from members.scoping import Access
 
-from .models import Campaign, ScoreSheet
+from .models import Campaign, ScoreSheet, SheetProgress
 
 SELF = "self_points"
 COMMITTEE = "points"
@@ -40,6 +40,35 @@ def sheets_for(access: Access) -> QuerySet[ScoreSheet]:
     if access.member is not None:
         sheets = sheets.exclude(member=access.member)
     return sheets
+
+
+def progress_for(access: Access) -> list[QuerySet[SheetProgress]]:
+    """The scoring progress in the units a person manages (those whose sheets `sheets_for`
+    opens, every sheet counted), as querysets whose rows add up: the campaign rows of the
+    campaigns under those units (all their sheets are in them: one row each), and the branch
+    rows, in those units, of the campaigns of a committee above."""
+    progress = SheetProgress.objects.all()
+    if access.is_superuser:
+        return [progress.filter(unit=None)]
+    if not access.managed_units_list:
+        return []
+    units = access.managed_units_list
+    covered, inside = Q(), Q()
+    for unit in units:
+        covered |= Q(campaign__scope__path__startswith=unit.path)
+        inside |= Q(unit__path__startswith=unit.path)
+    # Committees above: a campaign has sheets only under its committee, so these are the
+    # only others with sheets in the person's units (a few campaigns, found by their scope).
+    above = {
+        path
+        for unit in units
+        for path in ancestor_paths(unit.path)
+        if not any(path.startswith(u.path) for u in units)
+    }
+    return [
+        progress.filter(covered, unit=None),
+        progress.filter(inside, campaign__scope__path__in=above),
+    ]
 
 
 def editable_field(access: Access, sheet: ScoreSheet) -> str | None:

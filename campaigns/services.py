@@ -11,6 +11,10 @@ Ranking rule (stated here, shown on the results page and tested):
 Banners: every subject ranked within the campaign's number of banners (overall, or within its
 branch for the per-branch rule), so a tie at the cut awards one more banner; an organiser may
 also award or withdraw a banner by hand during review, with a written reason.
+
+The figures kept in tables (campaigns.summaries) are kept here, in the same transaction as the
+write: sheet progress wherever sheets are made or change status, the banners wherever a
+published campaign's results change.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from members.likes import like_toggle
 from members.models import Member, OrgUnit
 from members.scoping import Access
 
-from . import caching, permissions, signals
+from . import permissions, signals
 from .models import (
     Adjustment,
     Campaign,
@@ -52,6 +56,7 @@ from .models import (
     StoryLike,
     StoryPhoto,
 )
+from .summaries import banners_refresh, progress_refresh
 
 TOTAL = DecimalField(max_digits=8, decimal_places=1)
 ZERO = Value(Decimal("0"), output_field=TOTAL)
@@ -362,6 +367,7 @@ def sheets_save_grid(
                 sheet = sheets[pk]
                 if sheet.status != ScoreSheet.Status.SUBMITTED:
                     _bump(sheet, by, status=ScoreSheet.Status.SUBMITTED, return_comment="")
+            progress_refresh(campaign_id=campaign.pk, unit_ids=[unit.pk])
         return changed
 
 
@@ -385,6 +391,7 @@ def sheet_submit(
         if scored < current.campaign.criteria.count():
             raise ValidationError(_("Score every criterion before submitting the sheet."))
         _bump(current, by, status=ScoreSheet.Status.SUBMITTED, return_comment="")
+        progress_refresh(campaign_id=current.campaign_id, unit_ids=[current.unit_id])
         return current
 
 
@@ -397,6 +404,7 @@ def sheet_return(*, sheet: ScoreSheet, access: Access, by, comment: str) -> Scor
         if not permissions.can_return(access, current):
             raise PermissionDenied(_("This sheet cannot be returned now."))
         _bump(current, by, status=ScoreSheet.Status.RETURNED, return_comment=comment)
+        progress_refresh(campaign_id=current.campaign_id, unit_ids=[current.unit_id])
         signals.sheet_returned.send(sender=ScoreSheet, sheet=current, by=by, comment=comment)
         return current
 
@@ -423,7 +431,6 @@ def criteria_copy_previous(*, campaign: Campaign) -> int:
             for c in previous.criteria.all()
         ]
         Criterion.objects.bulk_create(copies)
-        caching.scoring_changed(campaign.pk)  # bulk_create sends no signal
         return len(copies)
 
 
@@ -453,6 +460,7 @@ def campaign_open(*, campaign: Campaign, by) -> int:
             raise ValidationError(_("Add the criteria before opening the campaign."))
         sheets = _subjects(campaign)
         bulk_create_with_history(sheets, ScoreSheet, batch_size=500, default_user=by)
+        progress_refresh(campaign_id=campaign.pk)
         _set_status(campaign, Campaign.Status.SCORING, by)
         return len(sheets)
 
@@ -503,6 +511,7 @@ def campaign_publish(*, campaign: Campaign, by) -> Campaign:
             sheet.status = ScoreSheet.Status.LOCKED
             sheet.version += 1
         ScoreSheet.history.bulk_history_create(sheets, default_user=by, batch_size=500)
+        progress_refresh(campaign_id=campaign.pk)  # a locked sheet counts as submitted
         _set_status(
             campaign,
             Campaign.Status.PUBLISHED,
@@ -510,6 +519,7 @@ def campaign_publish(*, campaign: Campaign, by) -> Campaign:
             published_at=timezone.now(),
             published_by=by,
         )
+        banners_refresh(campaign=campaign)
         signals.results_published.send(sender=Campaign, campaign=campaign, by=by)
         return campaign
 
@@ -610,8 +620,8 @@ def results_compute(*, campaign: Campaign, by) -> list[Result]:
             batch_size=500,
             default_user=by,
         )
-    # Bulk writes send no signals: cached results pages (campaigns.caching) learn it here.
-    caching.results_changed(campaign.pk)
+    if campaign.is_published and (create or update):
+        banners_refresh(campaign=campaign)  # a correction may move a banner
     return create + update
 
 

@@ -1,5 +1,6 @@
 """The appraisals' figures for the statistics dashboard: red banners won by each branch,
-quarter by quarter, counted by the database from published `Result` rows.
+quarter by quarter, read from `BannerTally` (kept by campaigns.summaries at publication and
+at every change of a published campaign's holders), never from the results.
 
 A branch's banners in a quarter are its own (流动红旗党支部, a result without a member) and
 its members' (党员流动红旗, results with a member, counted under the branch the member was
@@ -8,50 +9,38 @@ scored in). Unpublished campaigns do not count.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from members.models import OrgUnit
 
-from .models import Campaign, Result
+from .models import BannerTally
 
 QUARTERS = 8
 
 
 def banners_by_branch_quarter(branches: QuerySet[OrgUnit], quarters: int = QUARTERS) -> dict:
     """{"quarters": [(year, quarter)] oldest first (the last `quarters` with published
-    results in scope), "cells": {(branch_id, (year, quarter)): {"branch": 0|1, "members": n}},
-    "totals": {branch_id: {"branch": n, "members": n}}}."""
-    holders = Result.objects.filter(
-        is_banner_holder=True,
-        campaign__status=Campaign.Status.PUBLISHED,
-        unit__in=branches,
-    ).order_by()
+    results in scope), "cells": {(branch_id, (year, quarter)): {"branch": n, "members": n}},
+    "totals": {branch_id: {"branch": n, "members": n}}}. Two queries."""
+    tally = BannerTally.objects.filter(unit__in=branches).order_by()
     shown = list(
-        holders.values_list("campaign__year", "campaign__quarter")
-        .distinct()
-        .order_by("-campaign__year", "-campaign__quarter")[:quarters]
+        tally.values_list("year", "quarter").distinct().order_by("-year", "-quarter")[:quarters]
     )[::-1]
     if not shown:
         return {"quarters": [], "cells": {}, "totals": {}}
-    oldest = shown[0]
-    in_period = Q(campaign__year__gt=oldest[0]) | Q(
-        campaign__year=oldest[0], campaign__quarter__gte=oldest[1]
+    oldest_year, oldest_quarter = shown[0]
+    rows = tally.filter(year__gte=oldest_year).values_list(
+        "unit_id", "year", "quarter", "own", "members"
     )
-    counts = {
-        "branch": Count("pk", filter=Q(member__isnull=True)),
-        "members": Count("pk", filter=Q(member__isnull=False)),
-    }
-    cells = {
-        (row["unit_id"], (row["campaign__year"], row["campaign__quarter"])): {
-            "branch": row["branch"],
-            "members": row["members"],
-        }
-        for row in holders.filter(in_period)
-        .values("unit_id", "campaign__year", "campaign__quarter")
-        .annotate(**counts)
-    }
-    totals = {
-        row["unit_id"]: {"branch": row["branch"], "members": row["members"]}
-        for row in holders.filter(in_period).values("unit_id").annotate(**counts)
-    }
+    cells, totals = {}, {}
+    for unit_id, year, quarter, own, members in rows:
+        if (year, quarter) < (oldest_year, oldest_quarter) or not (own or members):
+            continue
+        cells[(unit_id, (year, quarter))] = {"branch": own, "members": members}
+        total = totals.get(unit_id)
+        if total is None:
+            totals[unit_id] = {"branch": own, "members": members}
+        else:
+            total["branch"] += own
+            total["members"] += members
     return {"quarters": [tuple(q) for q in shown], "cells": cells, "totals": totals}

@@ -4,6 +4,8 @@ wall and model stories. Scoring happens in the admin (campaigns.admin).
 Every page fetches from a scoped queryset first (`Campaign.objects.visible_to(access)`), so
 a campaign outside a person's committee is a 404. Query counts do not grow with the number
 of subjects: scores, corrections and stories of a results page are three queries in all.
+Nothing is cached: the ranking reads one page of results by its index, the banner wall one
+page of campaigns and their kept banners (campaigns.summaries).
 """
 
 from __future__ import annotations
@@ -11,22 +13,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from members import person_cache
 from members.scoping import access_for
 
-from . import caching, services
+from . import services
 from .forms import NominationForm
-from .models import Campaign, Story, StoryLike
+from .models import Banner, Campaign, Story, StoryLike
 from .results import (
+    WALL_CAMPAIGNS,
     banner_wall_rows,
     page_of,
     result_of,
@@ -38,25 +39,41 @@ from .results import (
 RESULT_STATUSES = (Campaign.Status.REVIEW, Campaign.Status.PUBLISHED)
 
 
+def _holder_count():
+    """Banners held, counted from the kept banners of each listed campaign only."""
+    return Coalesce(
+        Subquery(
+            Banner.objects.filter(campaign=OuterRef("pk"))
+            .order_by()
+            .values("campaign")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
 def campaign_list(request):
     access = access_for(request.user)
     campaigns = (
         Campaign.objects.visible_to(access)
         .select_related("scope")
-        .annotate(holders=Count("results", filter=Q(results__is_banner_holder=True)))
+        .annotate(holder_count=_holder_count())
         .order_by("-year", "-quarter", "kind")
     )
     page = Paginator(campaigns, 40).get_page(request.GET.get("page"))
     return render(request, "campaigns/list.html", {"page": page, "query": ""})
 
 
-def _campaign_for(request, pk: int) -> Campaign:
-    campaign = caching.campaign(pk)
-    if campaign is None or not campaign.is_visible_to(access_for(request.user)):
-        raise Http404
-    if campaign.status not in RESULT_STATUSES:
-        raise Http404  # no results before scoring is closed
-    return campaign
+def _campaign_for(access, pk: int) -> Campaign:
+    """A campaign the person may see whose results exist (none before scoring is closed)."""
+    return get_object_or_404(
+        Campaign.objects.visible_to(access)
+        .filter(status__in=RESULT_STATUSES)
+        .select_related("scope"),
+        pk=pk,
+    )
 
 
 def _page_number(raw) -> int:
@@ -67,12 +84,12 @@ def _page_number(raw) -> int:
 
 
 def results(request, pk: int):
-    """One page of the ranking; `?mine=1` jumps to the page holding the viewer's own row.
-    The shared part of a published campaign's page is rendered once per version."""
-    campaign = _campaign_for(request, pk)
-    member = access_for(request.user).member
-    here = reverse("campaigns:results", args=[campaign.pk])
+    """One page of the ranking; `?mine=1` jumps to the page holding the viewer's own row."""
+    access = access_for(request.user)
+    campaign = _campaign_for(access, pk)
+    member = access.member
     if request.GET.get("mine"):
+        here = reverse("campaigns:results", args=[campaign.pk])
         mine = result_of(campaign, member)
         if mine is None:
             messages.info(
@@ -84,46 +101,30 @@ def results(request, pk: int):
             return redirect(here)
         mine.campaign = campaign
         return redirect(f"{here}?page={page_of(mine)}#result-{mine.pk}")
-    number = _page_number(request.GET.get("page"))
-    landed: list[int] = []
-
-    def render_ranking() -> str:
-        table = results_page(campaign, number)
-        landed.append(table["page"].number)
-        return render_to_string("campaigns/_ranking.html", {"campaign": campaign, **table})
-
-    if campaign.is_published:
-        key = caching.results_page_key(campaign.pk, number)
-        ranking = caching.cached(key, render_ranking, keep=lambda: landed == [number])
-    else:
-        ranking = render_ranking()  # an organiser's preview: never shared, never stale
     find_label = None
     if member is not None:
         find_label = (
             _("Find my place") if campaign.kind == Campaign.Kind.MEMBERS else _("Find my branch")
         )
-    context = {"campaign": campaign, "ranking": mark_safe(ranking), "find_label": find_label}
+    context = {
+        "campaign": campaign,
+        "find_label": find_label,
+        **results_page(campaign, _page_number(request.GET.get("page"))),
+    }
     return render(request, "campaigns/results.html", context)
 
 
 def results_print(request, pk: int):
-    campaign = _campaign_for(request, pk)
+    campaign = _campaign_for(access_for(request.user), pk)
     return render(
         request, "campaigns/print.html", {"campaign": campaign, **results_table(campaign)}
     )
 
 
 def results_xlsx(request, pk: int):
-    campaign = _campaign_for(request, pk)
-    if campaign.is_published:  # seconds of work for thousands of subjects: made once
-        content = caching.cached(
-            caching.results_xlsx_key(campaign.pk),
-            lambda: xlsx_workbook(campaign, results_table(campaign)),
-        )
-    else:
-        content = xlsx_workbook(campaign, results_table(campaign))
+    campaign = _campaign_for(access_for(request.user), pk)
     response = HttpResponse(
-        content,
+        xlsx_workbook(campaign, results_table(campaign, draw=False)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     filename = f"campaign-{campaign.year}-q{campaign.quarter}-{campaign.kind}.xlsx"
@@ -132,23 +133,20 @@ def results_xlsx(request, pk: int):
 
 
 def banner_wall(request):
-    """The wall is the same for everyone who sees the same campaigns: rendered once each."""
-    access = access_for(request.user)
-
-    def visible_ids() -> list[int]:
-        campaigns = Campaign.objects.visible_to(access).published()
-        return list(campaigns.values_list("pk", flat=True))
-
-    # Which campaigns a person sees changes with their units (access) and with any campaign
-    # saved (ALL_RESULTS): kept per person under both.
-    ids = person_cache.cached("campaigns-wall", request.user, caching.ALL_RESULTS, visible_ids)
-    wall = caching.cached(
-        caching.wall_key(ids),
-        lambda: render_to_string(
-            "campaigns/_wall.html", {"kinds": banner_wall_rows(Campaign.objects.filter(pk__in=ids))}
-        ),
+    """The banners of the campaigns a person sees, newest quarter first, a page of
+    campaigns at a time (a province holds thousands), with each holder's streak."""
+    campaigns = (
+        Campaign.objects.visible_to(access_for(request.user))
+        .published()
+        .only("pk", "kind", "year", "quarter", "title")
+        .order_by("-year", "-quarter", "kind", "pk")
     )
-    return render(request, "campaigns/wall.html", {"wall": mark_safe(wall)})
+    page = Paginator(campaigns, WALL_CAMPAIGNS).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaigns/wall.html",
+        {"page": page, "kinds": banner_wall_rows(list(page.object_list)), "query": ""},
+    )
 
 
 # --- model stories ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, Result, ScoreSheet, Story
+from campaigns.summaries import progress_refresh
 from lessons.models import Lesson, Reflection, Session
 from partyportal import views
 
@@ -81,6 +82,7 @@ def scoring_campaign(org) -> Campaign:
     ScoreSheet.objects.filter(campaign=campaign, member=org.member_b).update(
         status=ScoreSheet.Status.SUBMITTED
     )
+    progress_refresh(campaign_id=campaign.pk)  # written around the services: count again
     return campaign
 
 
@@ -158,10 +160,11 @@ def test_staff_without_membership_sees_what_is_open_to_all_staff(org, client_for
 def test_secretary_to_do_has_the_sheets_of_their_branch(org, client_for, content):
     response = home(client_for, "secretary_a")
     todo = todo_of(response)
-    # Branch A's sheets except their own: the organiser's and member A's, neither submitted.
-    assert todo["Appraisal to score"]["count"] == 2
+    # Branch A's sheets, their own among them (the campaign's progress in the branch, as
+    # the admin counts it): the organiser's, theirs and member A's, none submitted.
+    assert todo["Appraisal to score"]["count"] == 3
     assert [i["label"] for i in todo["Appraisal to score"]["details"]] == [content.scoring.title]
-    assert "0 of 2 sheets submitted" in response.text
+    assert "0 of 3 sheets submitted" in response.text
     # Moderation is an organiser's: no reflections or nominations for a branch secretary.
     assert set(todo) == {"Appraisal to score"}
 
@@ -169,9 +172,9 @@ def test_secretary_to_do_has_the_sheets_of_their_branch(org, client_for, content
 def test_organiser_to_do_counts_sheets_reflections_and_nominations(org, client_for, content):
     response = home(client_for, "organiser")
     todo = todo_of(response)
-    # Sheets of both branches but their own: secretary A's and member A's open, member B's in.
-    assert todo["Appraisal to score"]["count"] == 2
-    assert "1 of 3 sheets submitted" in response.text
+    # Sheets of both branches, their own among them: member B's in, the other three open.
+    assert todo["Appraisal to score"]["count"] == 3
+    assert "1 of 4 sheets submitted" in response.text
     # This week's visible reflection under the committee's lessons; not the hidden one, not
     # last month's, not the other committee's.
     assert todo["Reflections to review"]["count"] == 1

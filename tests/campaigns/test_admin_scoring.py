@@ -3,13 +3,17 @@ all-or-nothing; tampered URLs are 404."""
 
 from __future__ import annotations
 
+import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns import services
-from campaigns.models import Adjustment, Score, ScoreSheet
+from campaigns.models import Adjustment, Criterion, Score, ScoreSheet
+from members.scoping import access_for
 
 from .conftest import open_campaign, score_all, sheet_of
 
@@ -285,3 +289,106 @@ def test_sheet_page_lists_who_changed_which_score(campaign, org, client_for):
     page = client.get(sheet_url(sheet)).text
     section = page.split("Changes to the scores")[1]
     assert section.count("secretary_a") == 4  # three first entries and one change
+
+
+# --- the grid shows what was written, at once ---------------------------------------------------
+def grid_cell(html: str, sheet, criterion) -> str | None:
+    """The value in a grid cell's input, or None when the cell is not an input."""
+    found = re.search(rf'name="s{sheet.pk}-c{criterion.pk}"\s+value="([^"]*)"', html)
+    return found.group(1) if found else None
+
+
+def grid_page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.text
+
+
+def organiser_scores(org, sheet, criteria, points: str) -> None:
+    """The organiser scores every criterion of `sheet` on its own page (the services)."""
+    services.sheet_save(
+        sheet=sheet,
+        access=access_for(org.organiser.user),
+        by=org.organiser.user,
+        version=sheet.version,
+        lines={c.pk: services.Line(points=points) for c in criteria},
+    )
+
+
+def test_points_saved_from_the_grid_show_at_once(campaign, org, client_for):
+    client = client_for("secretary_a")
+    url = grid_url(campaign, org.branch_a)
+    grid_page(client, url)
+    sheet = sheet_of(campaign, member=org.member_a)
+    criteria = list(campaign.criteria.order_by("order"))
+    colleague = sheet_of(campaign, member=org.organiser)
+    data = {f"v{sheet.pk}": sheet.version, f"v{colleague.pk}": colleague.version}
+    for criterion in criteria:
+        data[f"s{sheet.pk}-c{criterion.pk}"] = "7"
+        data[f"s{colleague.pk}-c{criterion.pk}"] = ""
+    saved = client.post(url, data, follow=True)
+    assert "1 sheet saved." in saved.text
+    assert grid_cell(saved.text, sheet, criteria[0]) == "7"
+    assert grid_cell(grid_page(client, url), sheet, criteria[0]) == "7"
+
+
+def test_a_sheet_scored_submitted_or_returned_elsewhere_shows_on_the_grid(
+    campaign, org, client_for
+):
+    secretary = client_for("secretary_a")
+    url = grid_url(campaign, org.branch_a)
+    sheet = sheet_of(campaign, member=org.member_a)
+    criteria = list(campaign.criteria.order_by("order"))
+    assert grid_cell(grid_page(secretary, url), sheet, criteria[1]) == ""
+    organiser_scores(org, sheet, criteria, "3")
+    assert grid_cell(grid_page(secretary, url), sheet, criteria[1]) == "3"
+    Score.objects.filter(sheet=sheet, criterion=criteria[1]).update(points=4)  # a raw write
+    assert grid_cell(grid_page(secretary, url), sheet, criteria[1]) == "4"
+    organiser = access_for(org.organiser.user)
+    sheet.refresh_from_db()
+    services.sheet_submit(sheet=sheet, access=organiser, by=org.organiser.user)
+    assert grid_cell(grid_page(secretary, url), sheet, criteria[0]) is None  # read-only now
+    sheet.refresh_from_db()
+    services.sheet_return(sheet=sheet, access=organiser, by=org.organiser.user, comment="重填")
+    assert grid_cell(grid_page(secretary, url), sheet, criteria[0]) == "3"
+
+
+def test_a_criterion_a_member_renamed_and_the_campaign_closed_show_at_once(
+    campaign, org, client_for
+):
+    secretary = client_for("secretary_a")
+    url = grid_url(campaign, org.branch_a)
+    grid_page(secretary, url)
+    Criterion.objects.create(campaign=campaign, name="新增指标", max_points=5, order=9)
+    assert "新增指标" in grid_page(secretary, url)
+    org.member_a.name = "改名党员"
+    org.member_a.save()
+    assert "改名党员" in grid_page(secretary, url)
+    sheet = sheet_of(campaign, member=org.member_a)
+    services.campaign_close(campaign=campaign, by=org.organiser.user)
+    page = grid_page(secretary, url)
+    assert grid_cell(page, sheet, campaign.criteria.first()) is None
+    assert 'name="_submit"' not in page
+
+
+def test_the_scoring_window_closing_at_midnight_shows_next_day(org, client_for, monkeypatch):
+    today = timezone.localdate()
+    campaign = open_campaign(org, closes_on=today)
+    secretary = client_for("secretary_a")
+    url = grid_url(campaign, org.branch_a)
+    sheet = sheet_of(campaign, member=org.member_a)
+    criterion = campaign.criteria.first()
+    assert grid_cell(grid_page(secretary, url), sheet, criterion) == ""
+    tomorrow = today + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    assert grid_cell(grid_page(secretary, url), sheet, criterion) is None
+
+
+def test_each_person_and_branch_has_their_own_grid(campaign, org, client_for):
+    secretary, organiser = client_for("secretary_a"), client_for("organiser")
+    url = grid_url(campaign, org.branch_a)
+    own = sheet_of(campaign, member=org.secretary_a)
+    assert org.secretary_a.name not in grid_page(secretary, url)  # their own sheet is not theirs
+    assert org.secretary_a.name in grid_page(organiser, url)
+    assert secretary.get(grid_url(campaign, org.branch_b)).status_code == 404
+    assert grid_cell(grid_page(organiser, url), own, campaign.criteria.first()) == ""

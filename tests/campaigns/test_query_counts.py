@@ -81,3 +81,19 @@ def test_banner_wall_and_changelist_queries_flat(org, client_for):
     assert ScoreSheet.objects.count() > 1000
     assert count(client, reverse("campaigns:wall")) == wall_few
     assert count(client, changelist) == list_few
+
+
+def test_campaign_lists_queries_flat(org, client_for):
+    """The admin's campaign list reads each campaign's kept progress row, the site's list
+    its kept banner count: neither counts sheets or results."""
+    client = client_for("organiser")
+    admin_list = reverse("admin:campaigns_campaign_changelist")
+    site_list = reverse("campaigns:list")
+    campaign_with(org, 10, quarter=1)
+    campaign_with(org, 10, quarter=2, publish=False)
+    few = count(client, admin_list), count(client, site_list)
+    campaign_with(org, 1000, quarter=3)
+    open_one = campaign_with(org, 1000, quarter=4, publish=False)
+    assert (count(client, admin_list), count(client, site_list)) == few
+    sheets = open_one.sheets.count()
+    assert f"0 / {sheets}" in client.get(admin_list).text  # the one still being scored
