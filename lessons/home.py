@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from members.scoping import Access
 
 from . import progress
-from .models import Lesson, Reflection, Session, StudyPlan, StudyRecord
+from .models import Lesson, Reflection, Session, StudyRecord
 
 TODAY_LESSONS = 3
 HOME_PLANS = 3
@@ -39,16 +39,7 @@ def panels(request, access: Access) -> list[dict]:
         .order_by("-publish_at", "-pk")
         .values("pk", "title", "reading_minutes", "series__name", "learned")[:TODAY_LESSONS]
     )
-    plans = []
-    if access.member is not None:
-        # Unfinished plans first (soonest due), then finished ones.
-        plans = list(
-            progress.plans_with_progress(StudyPlan.objects.for_member(access.member), user, access)
-            .order_by("finished", "due_on", "pk")
-            .values("pk", "title", "lesson_done", "lesson_total")[:HOME_PLANS]
-        )
-        for plan in plans:
-            plan["percent"] = progress.percent(plan["lesson_done"], plan["lesson_total"])
+    plans = progress.my_plans(access)[:HOME_PLANS]
     result = [
         {
             "template": "lessons/_home_today.html",

@@ -547,6 +547,15 @@ class Reflection(models.Model):
         verbose_name = _("reflection")
         verbose_name_plural = _("reflections")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # An organiser's reflections to review (the home page): the shown ones of the
+            # last week, a few among tens of thousands.
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(is_hidden=False),
+                name="reflection_shown_newest",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:40]

@@ -9,6 +9,8 @@ rows. Views are thin: they parse, call `services`, and render.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -59,12 +61,43 @@ def _visible_lessons(access: Access):
 
 
 # --- lessons ----------------------------------------------------------------------------------
+@dataclass
+class SearchPage:
+    """A page of search results, found without counting them all: a common word (党员)
+    matches most lessons, and an exact count would check every one of them. The page asks
+    for one row more than it shows to know whether there is a next one."""
+
+    number: int
+    object_list: list
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _search_page(lessons, number: str | None) -> SearchPage:
+    number = int(number) if number and number.isascii() and number.isdigit() else 1
+    number = max(1, min(number, 1_000))
+    start = (number - 1) * LESSONS_PER_PAGE
+    rows = list(lessons[start : start + LESSONS_PER_PAGE + 1])
+    return SearchPage(number, rows[:LESSONS_PER_PAGE], len(rows) > LESSONS_PER_PAGE)
+
+
 def lesson_list(request):
     access = access_for(request.user)
     form = LessonFilterForm(request.GET or None)
     found = _visible_lessons(access)
+    searching = False
     if form.is_valid():
         found = form.filter(found)
+        searching = bool(form.cleaned_data["q"].split())
     lessons = (
         found.annotate(learned=learned_by(request.user))
         .order_by("-publish_at", "-pk")
@@ -78,9 +111,12 @@ def lesson_list(request):
             "learned",
         )
     )
-    paginator = Paginator(lessons, LESSONS_PER_PAGE)
-    paginator.count = found.count()  # counted without the page's joins and annotations
-    page = paginator.get_page(request.GET.get("page"))
+    if searching:
+        page = _search_page(lessons, request.GET.get("page"))
+    else:
+        paginator = Paginator(lessons, LESSONS_PER_PAGE)
+        paginator.count = found.count()  # counted without the page's joins and annotations
+        page = paginator.get_page(request.GET.get("page"))
     for lesson in page.object_list:
         lesson["thumb"] = images.rendition_url(lesson["cover_renditions"], 360)
     query = request.GET.copy()
@@ -88,6 +124,7 @@ def lesson_list(request):
     context = {
         "form": form,
         "page": page,
+        "searching": searching,
         "query": query.urlencode(),
         "readings": Reading.objects.filter(is_active=True).values("name", "url", "description")[
             :12
@@ -323,15 +360,8 @@ def _plans_for(access: Access):
 
 def plan_list(request):
     access = access_for(request.user)
-    mine = list(
-        progress.plans_with_progress(
-            StudyPlan.objects.for_member(access.member), request.user, access
-        )
-        .order_by("due_on", "pk")
-        .values("pk", "title", "due_on", "session_id", "lesson_done", "lesson_total")
-    )
-    for plan in mine:
-        plan["percent"] = progress.percent(plan["lesson_done"], plan["lesson_total"])
+    mine = progress.my_plans(access)
+    mine.sort(key=lambda plan: (plan["due_on"], plan["pk"]))  # the page lists them by date
     followed = []
     if access.is_officer:
         followed = (

@@ -302,3 +302,22 @@ def test_the_page_and_the_list_follow_the_language(settings, client_for, make_le
     assert '">课程</a>' in chinese[0] and '">Lessons</a>' in english[0]
     assert "学习心得" in chinese[0] and "Reflections" in english[0]
     assert "微课堂" in chinese[1] and "Micro-classroom" in english[1]
+
+
+def test_a_search_finds_two_character_words_and_pages_without_counting(
+    org, client_for, make_lesson, monkeypatch
+):
+    from lessons import views
+
+    monkeypatch.setattr(views, "LESSONS_PER_PAGE", 2)
+    for n in range(3):
+        make_lesson(f"党员学习{n}", body="<p>合格党员的标准。</p>")
+    make_lesson("廉政教育", body="<p>守住底线。</p>")
+    client = client_for("member_a")
+    first = get(client, f"{LIST}?q=党员")
+    assert "党员学习2" in first and "党员学习1" in first and "廉政教育" not in first
+    assert 'rel="next"' in first and "Page 1</span>" in first
+    second = get(client, f"{LIST}?q=党员&page=2")
+    assert "党员学习0" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    assert "廉政教育" in get(client, f"{LIST}?q=底线")  # found in the text, not the title
+    assert "No lesson matches" in get(client, f"{LIST}?q=党员+底线")

@@ -39,7 +39,11 @@ def test_past_completions_get_the_learners_branch_and_lessons_their_index():
             unit=unit, name="党员二", gender="male", stage="full", status="active", user=opener
         )
         lesson = Lesson.objects.create(
-            unit=unit, title="党员义务", summary="学习", body_text="支部学习党章", status="published"
+            unit=unit,
+            title="党员义务",
+            summary="学习",
+            body_text="支部学习党章",
+            status="published",
         )
         now = timezone.now() - datetime.timedelta(days=40)
         learned = StudyRecord.objects.create(user=learner, lesson=lesson, completed_at=now)
