@@ -34,10 +34,10 @@ from collections import Counter
 
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models.functions import Coalesce, Least, Substr, TruncDate
 from django.utils import timezone
 
-from members.models import Member, OrgUnit
+from members.models import PATH_SEGMENT, Member, OrgUnit
 from members.scoping import Access
 
 from .models import (
@@ -119,31 +119,69 @@ def my_plans(access: Access) -> list[dict]:
     return plans
 
 
+def _progress_sums(total: int) -> dict:
+    """What a branch row sums from PlanUnitProgress rows."""
+    return {
+        "member_count": Sum("members"),
+        "lesson_done": Sum(Least(F("done"), Value(total)) * F("members")),
+        "finished_count": Coalesce(Sum("members", filter=Q(done__gte=max(total, 1))), 0),
+    }
+
+
+def _row(pk: int, name: str, short_name: str, kind: str, sums: dict, total: int) -> dict:
+    return {
+        "pk": pk,
+        "name": name,
+        "label": short_name or name,
+        "is_branch": kind == OrgUnit.Kind.BRANCH,
+        "member_count": sums["member_count"],
+        "lesson_done": sums["lesson_done"],
+        "finished_count": sums["finished_count"],
+        "rate": percent(sums["lesson_done"], sums["member_count"] * total),
+    }
+
+
 def branch_rows(plan: StudyPlan, branches: QuerySet[OrgUnit], total: int) -> list[dict]:
     """The branches of `branches` with members in the plan, in tree order: their
     `member_count`, `lesson_done` (lessons learned by them all) and `finished_count`, summed
     from PlanUnitProgress (one query, a few rows a branch)."""
     rows = (
         PlanUnitProgress.objects.filter(plan=plan, unit__in=branches, members__gt=0)
-        .values("unit_id", "unit__name", "unit__short_name", "unit__path")
-        .annotate(
-            member_count=Sum("members"),
-            lesson_done=Sum(Least(F("done"), Value(total)) * F("members")),
-            finished_count=Coalesce(Sum("members", filter=Q(done__gte=max(total, 1))), 0),
-        )
+        .values("unit_id", "unit__name", "unit__short_name", "unit__kind", "unit__path")
+        .annotate(**_progress_sums(total))
         .order_by("unit__path")
     )
     return [
-        {
-            "pk": row["unit_id"],
-            "name": row["unit__name"],
-            "label": row["unit__short_name"] or row["unit__name"],
-            "member_count": row["member_count"],
-            "lesson_done": row["lesson_done"],
-            "finished_count": row["finished_count"],
-            "rate": percent(row["lesson_done"], row["member_count"] * total),
-        }
-        for row in rows
+        _row(r["unit_id"], r["unit__name"], r["unit__short_name"], r["unit__kind"], r, total)
+        for r in rows
+    ]
+
+
+def unit_rows(plan: StudyPlan, parent: OrgUnit, total: int) -> list[dict]:
+    """For a scope of too many branches to list (a province's 3,000): one row per unit
+    directly under `parent` (each county, or a branch right under it), summed over the
+    branches under it by the database (two queries)."""
+    child_path = Substr("unit__path", 1, len(parent.path) + PATH_SEGMENT)
+    rows = list(
+        PlanUnitProgress.objects.filter(
+            plan=plan, unit__path__startswith=parent.path, members__gt=0
+        )
+        .exclude(unit=parent)
+        .annotate(child_path=child_path)
+        .values("child_path")
+        .annotate(**_progress_sums(total))
+        .order_by("child_path")
+    )
+    units = {
+        unit["path"]: unit
+        for unit in OrgUnit.objects.filter(path__in=[r["child_path"] for r in rows]).values(
+            "pk", "path", "name", "short_name", "kind"
+        )
+    }
+    return [
+        _row(unit["pk"], unit["name"], unit["short_name"], unit["kind"], r, total)
+        for r in rows
+        if (unit := units.get(r["child_path"]))
     ]
 
 

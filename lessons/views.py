@@ -409,16 +409,42 @@ def plan_detail(request, pk: int):
     )
 
 
-def _progress_data(access: Access, plan: StudyPlan, branch_id: str | None) -> dict:
+# A scope with more branches than this (a province has 3,000) shows one row per unit under
+# its top unit, each leading to that unit's own rows (?unit=), as the statistics do.
+MAX_BRANCH_ROWS = 100
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() else None
+
+
+def _organiser_rows(access: Access, plan: StudyPlan, total: int, unit_id: int | None):
+    """(rows, the unit they are under or None): the branches of the organiser's scope (or of
+    the unit asked for), or, when they are too many, the units directly under it."""
+    organised = access.organised_units()
+    root = None
+    if unit_id is not None:
+        root = get_object_or_404(organised.exclude(kind=OrgUnit.Kind.BRANCH), pk=unit_id)
+        branches = OrgUnit.objects.subtree_of([root]).filter(kind=OrgUnit.Kind.BRANCH)
+    else:
+        branches = organised.filter(kind=OrgUnit.Kind.BRANCH)
+        if len(access.organiser_units) == 1:
+            root = access.organiser_units[0]
+    if root is not None and branches.count() > MAX_BRANCH_ROWS:
+        return progress.unit_rows(plan, root, total), root
+    return progress.branch_rows(plan, branches, total), root if unit_id is not None else None
+
+
+def _progress_data(access: Access, plan: StudyPlan, params) -> dict:
     total = len(progress.plan_lesson_ids(plan))
     branches_in_scope = access.managed_units().filter(kind=OrgUnit.Kind.BRANCH)
-    branch_rows = []
+    branch_rows, within = [], None
     if access.is_organiser:
-        branches = access.organised_units().filter(kind=OrgUnit.Kind.BRANCH)
-        branch_rows = progress.branch_rows(plan, branches, total)
+        branch_rows, within = _organiser_rows(access, plan, total, _number(params.get("unit")))
     branch = None
-    if branch_id and branch_id.isascii() and branch_id.isdigit():
-        branch = get_object_or_404(branches_in_scope.only("pk", "name"), pk=int(branch_id))
+    branch_id = _number(params.get("branch"))
+    if branch_id is not None:
+        branch = get_object_or_404(branches_in_scope.only("pk", "name"), pk=branch_id)
     elif not access.is_organiser:
         branch = branches_in_scope.only("pk", "name").order_by("path").first()
     member_rows = []
@@ -437,6 +463,7 @@ def _progress_data(access: Access, plan: StudyPlan, branch_id: str | None) -> di
         "plan": plan,
         "total": total,
         "branch_rows": branch_rows,
+        "within": within,
         "branch": branch,
         "member_rows": member_rows,
         "other_branches": other_branches,
@@ -445,12 +472,13 @@ def _progress_data(access: Access, plan: StudyPlan, branch_id: str | None) -> di
 
 def plan_progress(request, pk: int):
     """Branch officers: per-member progress of their branch. Organisers: every branch's
-    completion rate in their scope, and any branch's members on request."""
+    completion rate in their scope (per unit under it in a province), and any branch's
+    members on request."""
     access = access_for(request.user)
     if not access.is_officer:
         raise Http404
     plan = get_object_or_404(StudyPlan.objects.followed_by(access), pk=pk)
-    context = _progress_data(access, plan, request.GET.get("branch"))
+    context = _progress_data(access, plan, request.GET)
     return render(request, "lessons/plan_progress.html", context)
 
 

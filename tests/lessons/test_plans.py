@@ -133,3 +133,32 @@ def test_inactive_members_do_not_count(org, make_lesson, make_plan):
         status_changed_on=timezone.localdate(),
     )
     assert plan.assigned_members().filter(unit=org.branch_b).count() == 1
+
+
+def test_a_scope_of_many_branches_shows_a_row_per_unit_under_it(
+    org, client_for, make_lesson, make_plan, monkeypatch
+):
+    from lessons import views
+
+    monkeypatch.setattr(views, "MAX_BRANCH_ROWS", 2)
+    general = OrgUnit.objects.create(
+        name="营销党总支", kind=OrgUnit.Kind.GENERAL_BRANCH, parent=org.committee
+    )
+    inner = OrgUnit.objects.create(name="营销一支部", kind=OrgUnit.Kind.BRANCH, parent=general)
+    newcomer = make_member(inner, "周营销")
+    lessons = [make_lesson(f"课{i}") for i in range(2)]
+    plan = make_plan(lessons)
+    learn(org.member_b.user, lessons[0])
+    client = client_for("organiser")
+    url = reverse("lessons:plan_progress", args=[plan.pk])
+    page = client.get(url).context
+    rows = {row["label"]: row for row in page["branch_rows"]}
+    # Three branches: a row for each unit under the committee, the general branch's summed.
+    assert set(rows) == {org.branch_a.name, org.branch_b.name, general.name}
+    assert rows[general.name]["member_count"] == 1 and not rows[general.name]["is_branch"]
+    assert rows[org.branch_b.name]["lesson_done"] == 1
+    inside = client.get(url, {"unit": general.pk})
+    assert [row["label"] for row in inside.context["branch_rows"]] == [inner.name]
+    assert f"?branch={inner.pk}" in inside.text
+    assert client.get(url, {"unit": org.branch_c.pk}).status_code == 404  # outside the scope
+    assert newcomer.name in client.get(url, {"branch": inner.pk}).text
