@@ -81,14 +81,6 @@ class Migration(migrations.Migration):
             name='unit',
             field=models.ForeignKey(blank=True, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.orgunit', verbose_name='branch when learned'),
         ),
-        migrations.AddIndex(
-            model_name='lesson',
-            index=models.Index(condition=models.Q(('status__in', ['published', 'scheduled'])), fields=['-publish_at', '-id'], name='lesson_live_newest'),
-        ),
-        migrations.AddIndex(
-            model_name='lesson',
-            index=models.Index(condition=models.Q(('audience_all', True), ('status__in', ['published', 'scheduled'])), fields=['-publish_at', '-id'], name='lesson_all_staff_newest'),
-        ),
         migrations.AddField(
             model_name='planprogress',
             name='member',

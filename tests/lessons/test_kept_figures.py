@@ -67,6 +67,23 @@ def test_the_demo_data_agrees_with_a_recount(db, monkeypatch):
     call_command("recount_figures", "--check", stdout=io.StringIO())
 
 
+def test_the_scale_data_agrees_with_a_recount(db):
+    call_command(
+        "seed_scale",
+        "--scale",
+        "0.002",
+        "--seed",
+        "7",
+        "--today",
+        "2026-11-24",
+        stdout=io.StringIO(),
+    )
+    assert_agrees()
+    assert StudyRecord.objects.filter(completed_at__isnull=False, unit__isnull=True).count() == 0
+    assert PlanProgress.objects.filter(done__gt=0).exists()
+    assert not Lesson.objects.filter(search_grams="").exists()  # the index of every lesson
+
+
 def test_learning_twice_counts_once(org, client_for, make_lesson, make_plan):
     lesson = make_lesson()
     plan = make_plan([lesson, make_lesson("另一课")], units=[org.branch_a])
