@@ -287,7 +287,8 @@ def _member_wanted(member_id: int) -> dict[int, tuple[int, int]]:
 def member_refresh(member_id: int) -> None:
     """Bring one member's rows in line with their unit, status, login and study (after any
     save of their record, or their login deleted)."""
-    list(Member.objects.select_for_update().filter(pk=member_id).values_list("pk"))
+    # Without the default order, which joins the unit: FOR UPDATE would lock it too.
+    list(Member.objects.select_for_update().filter(pk=member_id).order_by().values_list("pk"))
     wanted = _member_wanted(member_id)
     have = {
         plan_id: (pk, unit_id, done)

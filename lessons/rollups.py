@@ -75,6 +75,7 @@ def record_saving(record: StudyRecord, before: tuple, save_kwargs: dict) -> None
     learner = (
         Member.objects.select_for_update()
         .filter(user_id=record.user_id)
+        .order_by()  # the default order joins the unit, which FOR UPDATE would lock too
         .values_list("pk", "unit_id")
         .first()
     )
