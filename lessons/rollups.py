@@ -30,6 +30,7 @@ from django.utils import timezone
 from members.models import Member
 
 from .models import Lesson, LessonLike, StudyMonth, StudyRecord
+from .textsearch import grams
 
 # Differences reported per kind of figure by a recount; the rest are summed in one line.
 REPORT_LINES = 200
@@ -207,8 +208,8 @@ def counted_study_months() -> dict[tuple[int, datetime.date], tuple[int, int]]:
 
 
 def recount(*, fix: bool) -> list[str]:
-    """The lessons' learned and like counts and the study per branch and month, against the
-    study records and likes (members.recounts)."""
+    """The lessons' learned and like counts and search index, and the study per branch and
+    month, against the study records, likes and texts (members.recounts)."""
     report = Report()
     learned = dict(
         StudyRecord.objects.filter(completed_at__isnull=False)
@@ -229,6 +230,22 @@ def recount(*, fix: bool) -> list[str]:
             )
             if fix:
                 Lesson.objects.filter(pk=pk).update(learned_count=counted[0], like_count=counted[1])
+    # The search index is no count, but is kept the same way (Lesson.save) and bypassed the
+    # same way (bulk inserts, queryset updates of a title or text): checked here too.
+    stale = []
+    for pk, title, summary, text, kept in Lesson.objects.values_list(
+        "pk", "title", "summary", "body_text", "search_grams"
+    ).iterator(chunk_size=500):
+        if kept != grams(title, summary, text):
+            report.add("lessons", f"lesson {pk}: its search index is not its text's")
+            stale.append(pk)
+    if fix and stale:
+        for lesson in Lesson.objects.filter(pk__in=stale).only(
+            "pk", "title", "summary", "body_text"
+        ):
+            Lesson.objects.filter(pk=lesson.pk).update(
+                search_grams=grams(lesson.title, lesson.summary, lesson.body_text)
+            )
     counted_cells = counted_study_months()
     kept_cells = {
         (unit_id, month): (c, n)

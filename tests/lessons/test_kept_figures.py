@@ -282,6 +282,7 @@ def test_bulk_writes_are_found_and_corrected_by_the_recount(org, make_lesson, ma
     )
     LessonLike.objects.bulk_create([LessonLike(user=org.member_b.user, lesson=lesson)])
     PlanUnitProgress.objects.filter(plan=plan).update(members=7)
+    Lesson.objects.filter(pk=lesson.pk).update(title="廉洁从业")  # its index not rewritten
     lines = rollups.recount(fix=False) + progress.recount(fix=False)
     assert any(f"lesson {lesson.pk}:" in line for line in lines)
     assert any(f"unit {org.branch_b.pk} in" in line for line in lines)
@@ -292,6 +293,7 @@ def test_bulk_writes_are_found_and_corrected_by_the_recount(org, make_lesson, ma
     assert_agrees()
     lesson.refresh_from_db()
     assert (lesson.learned_count, lesson.like_count) == (1, 1)
+    assert "廉洁" in lesson.search_grams.split()
     assert done(plan, org.member_b) == 1
 
 
