@@ -285,13 +285,14 @@ class Lesson(models.Model):
             kwargs["update_fields"] = {*update_fields, "body_text", "search_grams"}
         adding = self._state.adding
         was_live = getattr(self, "_saved_status", None) in self.LIVE_STATUSES
-        super().save(*args, **kwargs)
-        self._saved_status = self.status
-        if not adding and was_live != (self.status in self.LIVE_STATUSES):
-            # Only published (or scheduled) lessons count in a study plan's progress.
-            from .progress import lesson_counts_changed
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if not adding and was_live != (self.status in self.LIVE_STATUSES):
+                # Only published (or scheduled) lessons count in a study plan's progress.
+                from .progress import lesson_counts_changed
 
-            lesson_counts_changed(lesson_id=self.pk)
+                lesson_counts_changed(lesson_id=self.pk)
+        self._saved_status = self.status
         if new_cover:
             self.cover_renditions = images.make_renditions(self.cover.name, "lessons/renditions")
             type(self).objects.filter(pk=self.pk).update(cover_renditions=self.cover_renditions)
