@@ -6,7 +6,7 @@ their titles, and the rows that hang off them are created only with their parent
 `members.demo.seed()`; it relies on the demo organisation and logins made there.
 
 Study records, likes and plan rows are bulk inserts, which bypass the code that keeps the
-figures counting them: `seed_demo` recounts them all afterwards (members.recounts).
+figures counting them: the seed recounts the micro-classroom's figures at its end.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 from members.demo import COMMITTEE_NAME
 from members.models import Member, OrgUnit
 
-from . import services
+from . import progress, rollups, services
 from .models import (
     AgendaItem,
     Attendance,
@@ -411,6 +411,10 @@ def seed(stdout=None, now: datetime.datetime | None = None) -> dict:
         with translation.override(settings.LANGUAGE_CODE):  # the plan's title is stored
             services.session_assign_makeup(session=ethics, by=organiser_user, today=today)
 
+    # The bulk inserts above bypass the code that keeps the figures counting them: recount
+    # the micro-classroom's (seed_demo recounts every app's again afterwards, harmlessly).
+    rollups.recount(fix=True)
+    progress.recount(fix=True)
     result = {"series": series, "lessons": lessons, "plans": [plan_one, plan_two]}
     if stdout is not None:
         stdout.write(
