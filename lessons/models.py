@@ -1038,8 +1038,9 @@ class StudyMonth(models.Model):
     """Study in one branch and calendar month, kept by StudyRecord.save (lessons.rollups)
     and read by the statistics (lessons.stats)."""
 
+    # No index of its own on the unit: the unique (unit, month) index leads with it.
     unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     month = models.DateField(_("month"))  # its first day, in the portal's time zone
     completions = models.IntegerField(_("lessons learned"), default=0)
@@ -1061,14 +1062,21 @@ class PlanProgress(models.Model):
     """One member a study plan is for, and how many of its lessons they learned
     (lessons.progress keeps it)."""
 
+    # 1.8 million rows at provincial scale: only the indexes the queries use (the unique
+    # (plan, member), (plan, unit) for a branch's members, member for a person's plans).
+    # A unit with rows here has members, so it cannot be deleted: no index on unit alone.
     plan = models.ForeignKey(
-        StudyPlan, verbose_name=_("study plan"), on_delete=models.CASCADE, related_name="+"
+        StudyPlan,
+        verbose_name=_("study plan"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     member = models.ForeignKey(
         Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+"
     )
     unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     done = models.IntegerField(_("lessons learned"), default=0)
 
@@ -1088,8 +1096,13 @@ class PlanUnitProgress(models.Model):
     """How many of a plan's members in one branch have learned exactly `done` of its
     lessons (lessons.progress keeps it)."""
 
+    # The unique (plan, unit, done) index leads with the plan.
     plan = models.ForeignKey(
-        StudyPlan, verbose_name=_("study plan"), on_delete=models.CASCADE, related_name="+"
+        StudyPlan,
+        verbose_name=_("study plan"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     unit = models.ForeignKey(
         OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
