@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from members import images
@@ -50,6 +51,18 @@ from .models import (
 LESSONS_PER_PAGE = 20
 REFLECTIONS_SHOWN = 50
 RECORDS_PER_PAGE = 30
+
+
+def _link_maker(name: str):
+    """pk -> the URL of `name` for that pk, reversed once for a whole list (reverse() per
+    row was a good part of a page of fifty rows)."""
+    sentinel = 987654321
+    pattern = reverse(name, args=[sentinel]).replace(str(sentinel), "{}")
+    return pattern.format
+
+
+def _minutes(n: int) -> str:
+    return ngettext("%(counter)s min", "%(counter)s min", n) % {"counter": n}
 
 
 def _wants_json(request) -> bool:
@@ -117,8 +130,13 @@ def lesson_list(request):
         paginator = Paginator(lessons, LESSONS_PER_PAGE)
         paginator.count = found.count()  # counted without the page's joins and annotations
         page = paginator.get_page(request.GET.get("page"))
+    # What each row shows, made here in one pass rather than by tags in the template.
+    link = _link_maker("lessons:detail")
     for lesson in page.object_list:
         lesson["thumb"] = images.rendition_url(lesson["cover_renditions"], 360)
+        lesson["url"] = link(lesson["pk"])
+        lesson["date"] = timezone.localtime(lesson["publish_at"]).strftime("%Y-%m-%d")
+        lesson["minutes"] = _minutes(lesson["reading_minutes"])
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -146,37 +164,44 @@ def _reflections(lesson_id: int, user, can_moderate: bool) -> list[dict]:
     reflections = Reflection.objects.filter(lesson_id=lesson_id)
     if not can_moderate:
         reflections = reflections.filter(Q(is_hidden=False) | Q(author=user))
-    full_name = Trim(Concat("author__first_name", Value(" "), "author__last_name"))
     rows = list(
         reflections.annotate(
             like_count=progress.count_of(
                 ReflectionLike.objects.filter(reflection=OuterRef("pk")), "reflection"
             ),
             liked=Exists(ReflectionLike.objects.filter(reflection=OuterRef("pk"), user=user)),
-            author_name=Coalesce(
-                NullIf("author__member__name", Value("")),
-                NullIf(full_name, Value("")),
-                "author__username",
-            ),
         )
         .order_by("-created_at", "-pk")
-        .values("pk", "text", "created_at", "is_hidden", "author_name", "like_count", "liked")[
-            :REFLECTIONS_SHOWN
-        ]
+        .values(
+            "pk",
+            "text",
+            "created_at",
+            "is_hidden",
+            "like_count",
+            "liked",
+            "author__member__name",
+            "author__first_name",
+            "author__last_name",
+            "author__username",
+        )[:REFLECTIONS_SHOWN]
     )
+    like_link = _link_maker("lessons:reflection_like")
+    hide_link = _link_maker("lessons:reflection_hide")
     for row in rows:
+        # As User.get_full_name() and the profile show a person: their member name first.
+        full_name = f"{row['author__first_name']} {row['author__last_name']}".strip()
+        row["author_name"] = row["author__member__name"] or full_name or row["author__username"]
         row["written"] = timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M")
-        row["like_url"] = reverse("lessons:reflection_like", args=[row["pk"]])
+        row["like_url"] = like_link(row["pk"])
         if can_moderate:
-            row["hide_url"] = reverse("lessons:reflection_hide", args=[row["pk"]])
+            row["hide_url"] = hide_link(row["pk"])
     return rows
 
 
 def _readable_lesson(access: Access, user, pk: int) -> Lesson:
     """The lesson if the person may read it (else 404), with what the page shows of them:
-    `my_record` (whether they opened it), `my_completed_at`, `liked`, and whether it has
-    questions and attachments (not asked for when it has none); one query."""
-    mine = StudyRecord.objects.filter(user=user, lesson=OuterRef("pk"))
+    `liked`, whether it has questions and attachments (not asked for when it has none), and
+    `my_record` (whether they opened it) and `my_completed_at`; two queries."""
     found = (
         _visible_lessons(access)
         .filter(pk=pk)
@@ -185,8 +210,6 @@ def _readable_lesson(access: Access, user, pk: int) -> Lesson:
         .defer("body_text", "search_grams")
         .annotate(
             unit_path=F("unit__path"),
-            my_record=Exists(mine),
-            my_completed_at=Subquery(mine.values("completed_at")[:1]),
             liked=Exists(LessonLike.objects.filter(lesson=OuterRef("pk"), user=user)),
             has_questions=Exists(Question.objects.filter(lesson=OuterRef("pk"))),
             has_attachments=Exists(Attachment.objects.filter(lesson=OuterRef("pk"))),
@@ -195,6 +218,11 @@ def _readable_lesson(access: Access, user, pk: int) -> Lesson:
     )
     if found is None:
         raise Http404
+    # The person's record: (learned at,) if they opened the lesson before, None if not.
+    found.my_record = (
+        StudyRecord.objects.filter(user=user, lesson=found).values_list("completed_at").first()
+    )
+    found.my_completed_at = found.my_record[0] if found.my_record else None
     return found
 
 
