@@ -7,9 +7,13 @@ class LessonsConfig(AppConfig):
     verbose_name = _("Micro-classroom")
 
     def ready(self) -> None:
-        from members import hooks
+        from members import hooks, recounts
 
+        from . import progress, receivers, rollups
         from .home import profile_section
 
         if profile_section not in hooks.member_sections:
             hooks.member_sections.append(profile_section)
+        receivers.connect()
+        recounts.register("lesson counts and study per month", rollups.recount)
+        recounts.register("study plans' progress", progress.recount)

@@ -18,6 +18,7 @@ def _row(*values) -> list:
 
 
 def progress_workbook(plan, total: int, branches, members) -> bytes:
+    """`branches`: lessons.progress.branch_rows; `members`: rows of progress.member_rows."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Branches")[:31]
@@ -36,11 +37,11 @@ def progress_workbook(plan, total: int, branches, members) -> bytes:
     for row in branches:
         sheet.append(
             _row(
-                row.name,
-                row.member_count,
-                row.lesson_done,
-                percent(row.lesson_done, row.member_count * total),
-                row.finished_count,
+                row["name"],
+                row["member_count"],
+                row["lesson_done"],
+                percent(row["lesson_done"], row["member_count"] * total),
+                row["finished_count"],
             )
         )
     people = book.create_sheet(_("Members")[:31])
@@ -50,11 +51,11 @@ def progress_workbook(plan, total: int, branches, members) -> bytes:
     for member in members:
         people.append(
             _row(
-                member.unit.name,
-                member.name,
-                member.lesson_done,
+                member["unit__name"],
+                member["name"],
+                member["lesson_done"],
                 total,
-                percent(member.lesson_done, total),
+                percent(member["lesson_done"], total),
             )
         )
     for ws in (sheet, people):

@@ -3,38 +3,36 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Lesson, Question, Reflection, Series
+from .textsearch import matching
 
 
 class LessonFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
-    series = forms.ModelChoiceField(
-        label=_("Series"),
-        queryset=Series.objects.all(),
-        required=False,
-        empty_label=_("All series"),
-    )
+    series = forms.TypedChoiceField(label=_("Series"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The widget's own type, not an attribute: an attribute would repeat type="text".
         self.fields["q"].widget.input_type = "search"
         self.fields["q"].widget.attrs["placeholder"] = _("Words in the title or text")
+        # One query for the choices and the check of the one chosen (a model choice field
+        # reads them through a server-side cursor, and the chosen one again).
+        self.fields["series"].choices = [
+            ("", _("All series")),
+            *Series.objects.values_list("pk", "name"),
+        ]
 
     def filter(self, lessons: QuerySet[Lesson]) -> QuerySet[Lesson]:
         data = self.cleaned_data
         if data.get("series"):
-            lessons = lessons.filter(series=data["series"])
-        # Chinese words are mostly two characters: full-text indexes (FTS5 trigram, pg_trgm
-        # under the C locale) miss them, so every word is a LIKE on the real table.
-        for word in (data.get("q") or "").split()[:5]:
-            lessons = lessons.filter(
-                Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
-            )
-        return lessons
+            lessons = lessons.filter(series_id=data["series"])
+        # Chinese words are mostly two characters, which trigram indexes miss: the lessons'
+        # character pairs are indexed instead (lessons.textsearch).
+        return matching(lessons, data.get("q") or "")
 
 
 class ReflectionForm(forms.ModelForm):

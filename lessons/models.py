@@ -5,6 +5,12 @@ Who sees a lesson is decided in one place, `LessonQuerySet.visible_to(access)`: 
 scheduled and due) and addressed to everyone or to a unit above the person's own. Scheduled
 lessons appear when their time comes because visibility is computed from `publish_at` in the
 query itself; nothing needs to run on a timer.
+
+Figures the pages need often are kept in tables, each by the code that owns its write and
+recounted by `manage.py recount_figures` (lessons.rollups, lessons.progress):
+`Lesson.learned_count` and `like_count`, `StudyMonth` (study per branch and month, for the
+statistics) and `PlanProgress` / `PlanUnitProgress` (study plans' progress per member and per
+branch).
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +36,7 @@ from members.files import PrivateFileField
 from members.models import Member, OrgUnit, ancestor_paths
 
 from .sanitise import clean_html, plain_text
+from .textsearch import grams
 
 VIDEO_MAX_BYTES = 300 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
@@ -91,6 +98,12 @@ class Tag(models.Model):
         return self.name
 
 
+def path_unit_ids(path: str) -> list[int]:
+    """ "000001.000004." -> [1, 4]: the pks of a unit and the units above it, read from its
+    materialised path (members.models.OrgUnit: each segment is a unit's zero-padded pk)."""
+    return [int(segment) for segment in path.split(".") if segment]
+
+
 class LessonQuerySet(models.QuerySet):
     def published(self, now=None) -> LessonQuerySet:
         """Published, or scheduled and its time has come (computed here, no timer needed)."""
@@ -111,8 +124,9 @@ class LessonQuerySet(models.QuerySet):
         if access.member is not None and access.member.is_active:
             units.append(access.member.unit)
         if units:
-            paths = {p for unit in units for p in ancestor_paths(unit.path)}
-            addressed = LessonAudience.objects.filter(lesson=OuterRef("pk"), unit__path__in=paths)
+            # The units at and above the person's: their pks are the segments of the paths.
+            above = {pk for unit in units for pk in path_unit_ids(unit.path)}
+            addressed = LessonAudience.objects.filter(lesson=OuterRef("pk"), unit_id__in=above)
             # Officers also read what they addressed to units under them.
             below = Q()
             for unit in access.managed_units_list:
@@ -235,14 +249,31 @@ class Lesson(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Kept by StudyRecord.save and the like services (lessons.rollups), recounted by
+    # `manage.py recount_figures`: the lesson page shows them without counting 5 M records.
+    learned_count = models.IntegerField(_("learned by"), default=0, editable=False)
+    like_count = models.IntegerField(_("likes"), default=0, editable=False)
+    # The character pairs of the title, summary and text (lessons.textsearch), kept on save.
+    search_grams = models.TextField(_("search index"), blank=True, editable=False)
 
     objects = LessonQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at", "cover_renditions"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "cover_renditions",
+            "learned_count",
+            "like_count",
+            "search_grams",
+        ]
+    )
 
     class Meta:
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
         ordering = ["-publish_at", "-pk"]
+        # The lesson list and the home card walk the publish_at index (db_index) newest
+        # first and check the audience on the way: with the long texts kept out of the rows
+        # (migration 0003), 2,000 lessons are a heap of 60 pages.
         indexes = [models.Index(fields=["status", "publish_at"])]
 
     def __str__(self) -> str:
@@ -251,13 +282,26 @@ class Lesson(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.body = clean_html(self.body)
         self.body_text = html.unescape(plain_text(self.body))
+        self.search_grams = grams(self.title, self.summary, self.body_text)
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
         new_cover = bool(self.cover) and not getattr(self.cover, "_committed", True)
         if new_cover:
             clean = images.reencode(self.cover)
             self.cover.save(clean.name, clean, save=False)
-        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"body", "title", "summary"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "body_text", "search_grams"}
+        adding = self._state.adding
+        was_live = getattr(self, "_saved_status", None) in self.LIVE_STATUSES
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if not adding and was_live != (self.status in self.LIVE_STATUSES):
+                # Only published (or scheduled) lessons count in a study plan's progress.
+                from .progress import lesson_counts_changed
+
+                lesson_counts_changed(lesson_id=self.pk)
+        self._saved_status = self.status
         if new_cover:
             self.cover_renditions = images.make_renditions(self.cover.name, "lessons/renditions")
             type(self).objects.filter(pk=self.pk).update(cover_renditions=self.cover_renditions)
@@ -272,6 +316,12 @@ class Lesson(models.Model):
     def files_visible_to(cls, access) -> LessonQuerySet:
         """Cover and video (members.files' protocol): the lesson's readers and its editors."""
         return cls.objects.visible_to(access) | cls.objects.managed_by(access)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        lesson = super().from_db(db, field_names, values)
+        lesson._saved_status = lesson.__dict__.get("status")  # to see it change on save
+        return lesson
 
     def clean(self) -> None:
         super().clean()
@@ -403,6 +453,19 @@ class StudyRecord(models.Model):
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     completed_at = models.DateTimeField(_("learned at"), null=True, blank=True, db_index=True)
     passed_check = models.BooleanField(_("passed the check"), default=False)
+    # The learner's branch when they learned the lesson (None for staff, who are in no
+    # branch): the statistics count a month's study for the branch it happened in, so a
+    # later transfer does not move it (lessons.stats).
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("branch when learned"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # read through the user's records; a unit is almost never deleted
+    )
 
     class Meta:
         verbose_name = _("study record")
@@ -415,6 +478,41 @@ class StudyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.lesson}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Saving a completion (or taking one back) keeps the figures that count it: the
+        lesson's learned count, the study per branch and month, the plans' progress."""
+        from . import rollups
+
+        before = getattr(self, "_saved", (None, None))
+        if before[0] is None and self.completed_at is None:
+            super().save(*args, **kwargs)  # opened, not learned: no figure changes
+            return
+        with transaction.atomic():
+            rollups.record_saving(self, before, kwargs)
+            super().save(*args, **kwargs)
+            rollups.record_saved(self, before)
+        self._saved = (self.completed_at, self.unit_id)
+
+    def delete(self, *args, **kwargs):
+        from . import rollups
+
+        with transaction.atomic():
+            self.completed_at = None
+            before = getattr(self, "_saved", (None, None))
+            if before[0] is not None:
+                rollups.record_saving(self, before, {})
+            result = super().delete(*args, **kwargs)
+            if before[0] is not None:
+                rollups.record_saved(self, before)
+        return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        # What the figures count of this record now, to see a change on save.
+        record._saved = (record.__dict__.get("completed_at"), record.__dict__.get("unit_id"))
+        return record
 
 
 class Reflection(models.Model):
@@ -448,6 +546,15 @@ class Reflection(models.Model):
         verbose_name = _("reflection")
         verbose_name_plural = _("reflections")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # An organiser's reflections to review (the home page): the shown ones of the
+            # last week, a few among tens of thousands.
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(is_hidden=False),
+                name="reflection_shown_newest",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:40]
@@ -473,6 +580,21 @@ class LessonLike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.lesson}"
+
+    def save(self, *args, **kwargs) -> None:
+        """A new like counts on the lesson (`Lesson.like_count`, in the same transaction)."""
+        adding = self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if adding:
+                Lesson.objects.filter(pk=self.lesson_id).update(like_count=F("like_count") + 1)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            deleted, by_model = super().delete(*args, **kwargs)
+            if deleted:  # not when a double tap deleted it first
+                Lesson.objects.filter(pk=self.lesson_id).update(like_count=F("like_count") - 1)
+        return deleted, by_model
 
 
 class ReflectionLike(models.Model):
@@ -608,6 +730,13 @@ class StudyPlan(models.Model):
         return Member.objects.active().filter(q)
 
 
+def _plan_changed(plan_id: int) -> None:
+    """Who a plan is for or what it holds changed: its progress is counted again."""
+    from .progress import plan_changed
+
+    plan_changed(plan_id)
+
+
 class PlanUnit(models.Model):
     plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, verbose_name=_("study plan"))
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, verbose_name=_("unit"))
@@ -619,6 +748,17 @@ class PlanUnit(models.Model):
 
     def __str__(self) -> str:
         return str(self.unit)
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            _plan_changed(self.plan_id)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            _plan_changed(self.plan_id)
+        return result
 
 
 class PlanMember(models.Model):
@@ -634,6 +774,17 @@ class PlanMember(models.Model):
 
     def __str__(self) -> str:
         return str(self.member)
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            _plan_changed(self.plan_id)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            _plan_changed(self.plan_id)
+        return result
 
 
 class PlanItem(models.Model):
@@ -653,6 +804,17 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return str(self.lesson)
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            _plan_changed(self.plan_id)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            _plan_changed(self.plan_id)
+        return result
 
     def clean(self) -> None:
         super().clean()
@@ -893,3 +1055,111 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StudyMonth(models.Model):
+    """Study in one branch and calendar month, kept by StudyRecord.save (lessons.rollups)
+    and read by the statistics (lessons.stats)."""
+
+    # No index of its own on the unit: the unique (unit, month) index leads with it.
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField(_("month"))  # its first day, in the portal's time zone
+    completions = models.IntegerField(_("lessons learned"), default=0)
+    # People whose latest completion in this unit falls in this month: the people who
+    # learned there since a month M are the sum of the rows from M on.
+    last_learners = models.IntegerField(_("learners last seen"), default=0)
+
+    class Meta:
+        verbose_name = _("study per month")
+        verbose_name_plural = _("study per month")
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], name="study_month_unique")]
+        indexes = [models.Index(fields=["month", "unit"], name="study_month_by_month")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.month:%Y-%m}"
+
+
+class PlanProgress(models.Model):
+    """One member a study plan is for, and how many of its lessons they learned
+    (lessons.progress keeps it)."""
+
+    # 1.8 million rows at provincial scale: only the indexes the queries use (the unique
+    # (plan, member), (plan, unit) for a branch's members, member for a person's plans).
+    # A unit with rows here has members, so it cannot be deleted: no index on unit alone.
+    plan = models.ForeignKey(
+        StudyPlan,
+        verbose_name=_("study plan"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    done = models.IntegerField(_("lessons learned"), default=0)
+
+    class Meta:
+        verbose_name = _("progress in a plan")
+        verbose_name_plural = _("progress in plans")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "member"], name="plan_progress_unique")
+        ]
+        indexes = [models.Index(fields=["plan", "unit"], name="plan_progress_by_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} · {self.member_id}: {self.done}"
+
+
+class PlanUnitProgress(models.Model):
+    """How many of a plan's members in one branch have learned exactly `done` of its
+    lessons (lessons.progress keeps it)."""
+
+    # The unique (plan, unit, done) index leads with the plan.
+    plan = models.ForeignKey(
+        StudyPlan,
+        verbose_name=_("study plan"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    done = models.IntegerField(_("lessons learned"))
+    members = models.IntegerField(_("members"), default=0)
+
+    class Meta:
+        verbose_name = _("progress of a branch in a plan")
+        verbose_name_plural = _("progress of branches in plans")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "unit", "done"], name="plan_unit_progress_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} · {self.unit_id} · {self.done}: {self.members}"
+
+
+class SignInFailure(models.Model):
+    """Wrong sign-in codes one member gave for one session (lessons.services): after
+    SIGN_IN_MAX_FAILURES of them the member asks the organiser. Removed by a right code."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("wrong sign-in codes")
+        verbose_name_plural = _("wrong sign-in codes")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "member"], name="sign_in_failure_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.session_id}: {self.count}"

@@ -1,16 +1,16 @@
 """Lessons for the portal's search: only those the person may read
 (`Lesson.objects.visible_to`), matched on title, summary and the body's plain text
-(`body_text`, so markup such as "strong" or "href" never matches) with `icontains` (LIKE,
-so two-character Chinese words such as 支部 match)."""
+(`body_text`, so markup such as "strong" or "href" never matches), through the index of
+character pairs that also finds two-character Chinese words such as 支部
+(lessons.textsearch)."""
 
 from __future__ import annotations
-
-from django.db.models import Q
 
 from members.scoping import Access
 from members.search import snippet
 
 from .models import Lesson
+from .textsearch import matching
 
 
 def search(access: Access, q: str, limit: int = 20) -> list[dict]:
@@ -18,8 +18,7 @@ def search(access: Access, q: str, limit: int = 20) -> list[dict]:
     if not q or not access.is_authenticated:
         return []
     lessons = (
-        Lesson.objects.visible_to(access)
-        .filter(Q(title__icontains=q) | Q(summary__icontains=q) | Q(body_text__icontains=q))
+        matching(Lesson.objects.visible_to(access), q)
         .order_by("-publish_at", "-pk")
         .only("pk", "title", "summary", "body_text", "publish_at")[:limit]
     )

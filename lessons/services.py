@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.likes import like_toggle as _toggle
 from members.models import Member
 
-from . import signals
+from . import progress, signals
 from .models import (
     AgendaItem,
     Attendance,
@@ -29,13 +27,15 @@ from .models import (
     Reflection,
     ReflectionLike,
     Session,
+    SignInFailure,
     StudyPlan,
     StudyRecord,
 )
+from .rollups import bump
 
 MAKEUP_DAYS = 14
 # A six-digit code falls to guessing without a limit: after this many wrong codes for one
-# session a person must ask the organiser. Counted in the cache (shared in production).
+# session a person must ask the organiser (counted in SignInFailure).
 SIGN_IN_MAX_FAILURES = 10
 
 
@@ -52,6 +52,8 @@ def study_record_open(
 
 @transaction.atomic
 def study_record_complete(*, user, lesson: Lesson, passed_check: bool = False) -> StudyRecord:
+    """Mark the lesson learned (once: a second time changes nothing). StudyRecord.save keeps
+    the figures that count it."""
     record, _created = StudyRecord.objects.select_for_update().get_or_create(
         user=user, lesson=lesson
     )
@@ -77,14 +79,32 @@ def lesson_check(*, user, lesson: Lesson, answers: dict[int, str]) -> list[Quest
     return wrong
 
 
+@transaction.atomic
 def lesson_like_toggle(*, user, lesson: Lesson) -> tuple[bool, int]:
-    liked = _toggle(LessonLike, user=user, lesson=lesson)
-    return liked, LessonLike.objects.filter(lesson=lesson).count()
+    """Like the lesson, or take the like back; returns whether it is liked now and the
+    lesson's like count (kept on the lesson by LessonLike.save and .delete)."""
+    existing = LessonLike.objects.filter(lesson=lesson, user=user).first()
+    if existing is not None:
+        existing.delete()
+    else:
+        try:
+            with transaction.atomic():
+                LessonLike.objects.create(lesson=lesson, user=user)
+        except IntegrityError:  # a double tap raced us and counted it: liked either way
+            pass
+    count = Lesson.objects.filter(pk=lesson.pk).values_list("like_count", flat=True).get()
+    return existing is None, count
 
 
 def reflection_like_toggle(*, user, reflection: Reflection) -> tuple[bool, int]:
-    liked = _toggle(ReflectionLike, user=user, reflection=reflection)
-    return liked, ReflectionLike.objects.filter(reflection=reflection).count()
+    deleted, _rows = ReflectionLike.objects.filter(reflection=reflection, user=user).delete()
+    if not deleted:
+        try:
+            with transaction.atomic():
+                ReflectionLike.objects.create(reflection=reflection, user=user)
+        except IntegrityError:  # a double tap raced us; it is liked either way
+            pass
+    return not deleted, ReflectionLike.objects.filter(reflection=reflection).count()
 
 
 def reflection_create(*, user, lesson: Lesson, text: str) -> Reflection:
@@ -102,23 +122,18 @@ def session_sign_in(*, session: Session, member: Member, code: str, now=None) ->
     now = now or timezone.now()
     if not session.sign_in_open(now):
         raise ValidationError(_("Sign-in is open only during the session."))
-    failures_key = f"lessons:sign-in-failures:{session.pk}:{member.pk}"
-    if cache.get(failures_key, 0) >= SIGN_IN_MAX_FAILURES:
+    failures = SignInFailure.objects.filter(session=session, member=member)
+    if failures.filter(count__gte=SIGN_IN_MAX_FAILURES).exists():
         raise ValidationError(
             _("Too many wrong codes: ask the organiser of the session to sign you in.")
         )
     if (code or "").strip() != session.sign_in_code:
-        # Kept until the sign-in window closes (and a while after), then forgotten.
-        timeout = max(int((session.ends_at - now).total_seconds()), 0) + 3600
-        cache.add(failures_key, 0, timeout)
-        try:
-            cache.incr(failures_key)
-        except ValueError:  # expired between add and incr
-            cache.set(failures_key, 1, timeout)
+        # Not inside a transaction that the refusal would roll back: the count stays.
+        bump(SignInFailure, {"session": session, "member": member}, count=1)
         raise ValidationError({"code": _("The code is not right; ask the organiser.")})
     if not member.unit.path.startswith(session.unit.path):
         raise ValidationError(_("This session is not for your unit."))
-    cache.delete(failures_key)
+    failures.delete()
     attendance, _created = Attendance.objects.get_or_create(
         session=session, member=member, defaults={"signed_in_at": now}
     )
@@ -176,6 +191,8 @@ def session_assign_makeup(*, session: Session, by=None, today=None, now=None) ->
     PlanMember.objects.filter(plan=plan, member_id__in=current - absent).delete()
     added = sorted(absent - current)
     PlanMember.objects.bulk_create(PlanMember(plan=plan, member_id=pk) for pk in added)
+    # The bulk writes above (and the items of a new plan) bypass PlanMember.save: recount.
+    progress.plan_changed(plan.pk)
     if added:
         signals.plan_assigned.send(
             sender=StudyPlan, plan=plan, members=list(Member.objects.filter(pk__in=added))

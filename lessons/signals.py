@@ -8,7 +8,3 @@ plan_assigned
 from django.dispatch import Signal
 
 plan_assigned = Signal()
-
-# The receivers that keep the lesson pages' cache fresh (lessons.caching) are connected when
-# this module is loaded (lessons.home loads it at start-up).
-from . import caching  # noqa: E402, F401

@@ -1,38 +1,44 @@
 """Pages of the micro-classroom: lessons, my study, study plans and offline sessions.
 
 Every object is fetched from a scoped queryset (`Lesson.objects.visible_to(access)`, the
-plans and sessions of a person), so one outside a person's audience or scope is a 404. The
-lesson list and page read the same rule's result from lessons.caching, which also keeps
-their drawn parts.
-Views are thin: they parse, call `services`, and render; figures come from `progress`.
+plans and sessions of a person), so one outside a person's audience or scope is a 404.
+Figures come from the tables that keep them (`Lesson.learned_count` and `like_count`, the
+plans' progress in lessons.progress), and lists read the few values they show, not whole
+rows. Views are thin: they parse, call `services`, and render.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from members import person_cache
 from members.models import Member, OrgUnit
 from members.scoping import Access, access_for
 
-from . import caching, progress, services
+from . import progress, services
 from .export import progress_workbook
 from .forms import CheckForm, LessonFilterForm, ReflectionForm, SignInForm
+from .home import learned_by
 from .models import (
+    Attachment,
     Attendance,
     Lesson,
     LessonLike,
+    Question,
     Reading,
     Reflection,
     ReflectionLike,
@@ -44,16 +50,18 @@ from .models import (
 LESSONS_PER_PAGE = 20
 REFLECTIONS_SHOWN = 50
 RECORDS_PER_PAGE = 30
-REFLECTION_FIELDS = (
-    "lesson_id",
-    "text",
-    "created_at",
-    "is_hidden",
-    "author__username",
-    "author__first_name",
-    "author__last_name",
-    "author__member__name",
-)
+
+
+def _link_maker(name: str):
+    """pk -> the URL of `name` for that pk, reversed once for a whole list (reverse() per
+    row was a good part of a page of fifty rows)."""
+    sentinel = 987654321
+    pattern = reverse(name, args=[sentinel]).replace(str(sentinel), "{}")
+    return pattern.format
+
+
+def _minutes(n: int) -> str:
+    return ngettext("%(counter)s min", "%(counter)s min", n) % {"counter": n}
 
 
 def _wants_json(request) -> bool:
@@ -64,147 +72,87 @@ def _visible_lessons(access: Access):
     return Lesson.objects.visible_to(access)
 
 
-def _learned(user):
-    return Exists(
-        StudyRecord.objects.filter(user=user, lesson=OuterRef("pk"), completed_at__isnull=False)
-    )
-
-
 # --- lessons ----------------------------------------------------------------------------------
-def _list_lessons(request, access: Access, form: LessonFilterForm, mine):
-    """The page of lessons: from the audience's lessons (lessons.caching) and the person's
-    study records when the cache is on and there are no search words; from the database
-    otherwise."""
-    filtered = form.is_valid()
-    words = filtered and bool((form.cleaned_data.get("q") or "").strip())
-    if mine is None or words:
-        lessons = (
-            _visible_lessons(access)
-            .select_related("series")
-            # The list shows no text: twenty bodies of 7 minutes' reading each are left unread.
-            .defer("body", "body_text")
-            .annotate(learned=_learned(request.user))
-            .order_by("-publish_at", "-pk")
-        )
-        if filtered:
-            lessons = form.filter(lessons)
-        return Paginator(lessons, LESSONS_PER_PAGE).get_page(request.GET.get("page"))
-    pks, series_pks = caching.visible(access)
-    series = form.cleaned_data.get("series") if filtered else None
-    if series is not None:
-        pks = [pk for pk, series_pk in zip(pks, series_pks, strict=True) if series_pk == series.pk]
-    page = Paginator(pks, LESSONS_PER_PAGE).get_page(request.GET.get("page"))
-    found = (
-        Lesson.objects.select_related("series")
-        .defer("body", "body_text")
-        .in_bulk(list(page.object_list))
-    )
-    page.object_list = [found[pk] for pk in page.object_list if pk in found]
-    for lesson in page.object_list:
-        lesson.learned = mine["records"].get(lesson.pk) is not None
-    return page
+@dataclass
+class SearchPage:
+    """A page of search results, found without counting them all: a common word (党员)
+    matches most lessons, and an exact count would check every one of them. The page asks
+    for one row more than it shows to know whether there is a next one."""
+
+    number: int
+    object_list: list
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
 
 
-def _draw_list(page, form: LessonFilterForm, query: str, rows: list[str]) -> str:
-    """The list's content (drawn without the request: the filters are a GET form, with no
-    CSRF token, and nothing of the layout's context is needed)."""
-    context = {
-        "form": form,
-        "page": page,
-        "rows": rows,
-        "query": query,
-        "readings": list(Reading.objects.filter(is_active=True)[:12]),
-    }
-    return render_to_string("lessons/_list.html", context)
-
-
-def _draw_list_rows(lessons) -> list[str]:
-    template = get_template("lessons/_list_row.html")
-    return [mark_safe(template.render({"lesson": lesson})) for lesson in lessons]
-
-
-def _shared_list(request, access: Access, form: LessonFilterForm, mine) -> str | None:
-    """The list from the entry every person of the audience shares (lessons.caching), with
-    this person's learned badges; None when the query is not one to share (a search, an
-    unknown parameter or value, a page number written oddly)."""
-    query = request.GET
-    if not set(query) <= {"page", "series", "q"} or any(len(query.getlist(k)) > 1 for k in query):
-        return None
-    number = query.get("page", "")
-    if query.get("q", "") or (form.is_bound and not form.is_valid()):
-        return None
-    if number and not (number.isascii() and number.isdigit() and number[0] != "0"):
-        return None
-    if len(number) > 4:
-        return None
-    echo = query.copy()
-    echo.pop("page", None)
-    echo = echo.urlencode()
-    series = form.cleaned_data.get("series") if form.is_bound else None
-    part = f"{series.pk if series else ''}:{number or 1}:{echo}"
-    kept = {"page": None}
-
-    def draw() -> dict:
-        page = _list_lessons(request, access, form, mine)
-        kept["page"] = page
-        rows = []
-        for lesson in page.object_list:
-            learned = lesson.learned
-            lesson.learned = False
-            plain = _draw_list_rows([lesson])[0]
-            lesson.learned = True
-            rows.append((lesson.pk, str(plain), str(_draw_list_rows([lesson])[0])))
-            lesson.learned = learned
-        section = _draw_list(page, form, echo, [mark_safe(caching.ROWS_SLOT)])
-        return {"rows": rows, "section": section}
-
-    def keep() -> bool:  # a page past the end shows the last one: not kept under its number
-        return kept["page"] is None or kept["page"].number == int(number or 1)
-
-    entry = caching.list_part(access, part, draw, keep)
-    rows = [
-        learned if mine["records"].get(pk) is not None else plain
-        for pk, plain, learned in entry["rows"]
-    ]
-    return entry["section"].replace(caching.ROWS_SLOT, "".join(rows))
+def _search_page(lessons, number: str | None) -> SearchPage:
+    number = int(number) if number and number.isascii() and number.isdigit() else 1
+    number = max(1, min(number, 1_000))
+    start = (number - 1) * LESSONS_PER_PAGE
+    rows = list(lessons[start : start + LESSONS_PER_PAGE + 1])
+    return SearchPage(number, rows[:LESSONS_PER_PAGE], len(rows) > LESSONS_PER_PAGE)
 
 
 def lesson_list(request):
     access = access_for(request.user)
     form = LessonFilterForm(request.GET or None)
-    mine = caching.mine(request.user)
-    content = _shared_list(request, access, form, mine) if mine is not None else None
-    if content is None:
-        page = _list_lessons(request, access, form, mine)
-        query = request.GET.copy()
-        query.pop("page", None)
-        content = _draw_list(page, form, query.urlencode(), _draw_list_rows(page))
-    return render(request, "lessons/list.html", {"content": mark_safe(content)})
-
-
-def _draw_lesson(lesson: Lesson) -> dict:
-    """What a lesson's page shows the same to every reader (lessons.caching keeps it): the
-    article, and the short check with a slot for the CSRF token."""
-    questions = list(lesson.questions.all())
-    check = ""
-    if questions:
-        check = render_to_string(
-            "lessons/_check.html",
-            {
-                "lesson": lesson,
-                "check_form": CheckForm(questions=questions),
-                "csrf_token": person_cache.CSRF_SLOT,
-            },
+    found = _visible_lessons(access)
+    searching = False
+    if form.is_valid():
+        found = form.filter(found)
+        searching = bool(form.cleaned_data["q"].split())
+    lessons = (
+        found.annotate(learned=learned_by(request.user))
+        .order_by("-publish_at", "-pk")
+        .values(
+            "pk",
+            "title",
+            "publish_at",
+            "reading_minutes",
+            "cover",
+            "cover_renditions",
+            "series__name",
+            "learned",
         )
-    article = render_to_string(
-        "lessons/_article.html",
-        {
-            "lesson": lesson,
-            "attachments": list(lesson.attachments.all()),
-            "tags": list(lesson.tags.all()),
-        },
     )
-    return {"article": article, "check": check}
+    if searching:
+        page = _search_page(lessons, request.GET.get("page"))
+    else:
+        paginator = Paginator(lessons, LESSONS_PER_PAGE)
+        paginator.count = found.count()  # counted without the page's joins and annotations
+        page = paginator.get_page(request.GET.get("page"))
+    # What each row shows, made here in one pass rather than by tags in the template.
+    link = _link_maker("lessons:detail")
+    for lesson in page.object_list:
+        # A lesson holding just the columns its cover's URL is made of (members.files).
+        cover = Lesson(
+            pk=lesson["pk"], cover=lesson["cover"], cover_renditions=lesson["cover_renditions"]
+        )
+        lesson["thumb"] = cover.cover_small
+        lesson["url"] = link(lesson["pk"])
+        lesson["date"] = timezone.localtime(lesson["publish_at"]).strftime("%Y-%m-%d")
+        lesson["minutes"] = _minutes(lesson["reading_minutes"])
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "searching": searching,
+        "query": query.urlencode(),
+        "readings": Reading.objects.filter(is_active=True).values("name", "url", "description")[
+            :12
+        ],
+    }
+    return render(request, "lessons/list.html", context)
 
 
 def _can_moderate(access: Access, unit_path: str) -> bool:
@@ -212,162 +160,111 @@ def _can_moderate(access: Access, unit_path: str) -> bool:
     return access.is_superuser or any(unit_path.startswith(u.path) for u in access.organiser_units)
 
 
-def _reflection_query(lesson_id: int, user=None):
-    """A lesson's reflections, newest first, with their like count (and whether `user`
-    likes each one, as `liked`)."""
-    reflections = (
-        Reflection.objects.filter(lesson_id=lesson_id)
-        .select_related("author__member")
-        # What the page shows of an author: fifty full member rows were a third of the view.
-        .only(*REFLECTION_FIELDS)
-        .annotate(
+def _reflections(lesson_id: int, user, can_moderate: bool) -> list[dict]:
+    """The newest reflections the person may see (an organiser who keeps the lesson also the
+    hidden ones, an author their own), with their like count and whether the person likes
+    each: one query of values. Their links and times are made here, once per row, rather
+    than by template tags (fifty rows were most of the page's time)."""
+    reflections = Reflection.objects.filter(lesson_id=lesson_id)
+    if not can_moderate:
+        reflections = reflections.filter(Q(is_hidden=False) | Q(author=user))
+    rows = list(
+        reflections.annotate(
             like_count=progress.count_of(
                 ReflectionLike.objects.filter(reflection=OuterRef("pk")), "reflection"
-            )
+            ),
+            liked=Exists(ReflectionLike.objects.filter(reflection=OuterRef("pk"), user=user)),
         )
         .order_by("-created_at", "-pk")
+        .values(
+            "pk",
+            "text",
+            "created_at",
+            "is_hidden",
+            "like_count",
+            "liked",
+            "author__member__name",
+            "author__first_name",
+            "author__last_name",
+            "author__username",
+        )[:REFLECTIONS_SHOWN]
     )
-    if user is not None:
-        reflections = reflections.annotate(
-            liked=Exists(ReflectionLike.objects.filter(reflection=OuterRef("pk"), user=user))
+    like_link = _link_maker("lessons:reflection_like")
+    hide_link = _link_maker("lessons:reflection_hide")
+    for row in rows:
+        # As User.get_full_name() and the profile show a person: their member name first.
+        full_name = f"{row['author__first_name']} {row['author__last_name']}".strip()
+        row["author_name"] = row["author__member__name"] or full_name or row["author__username"]
+        row["written"] = timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M")
+        row["like_url"] = like_link(row["pk"])
+        if can_moderate:
+            row["hide_url"] = hide_link(row["pk"])
+    return rows
+
+
+def _readable_lesson(access: Access, user, pk: int) -> Lesson:
+    """The lesson if the person may read it (else 404), with what the page shows of them:
+    `liked`, whether it has questions and attachments (not asked for when it has none), and
+    `my_record` (whether they opened it) and `my_completed_at`; two queries."""
+    found = (
+        _visible_lessons(access)
+        .filter(pk=pk)
+        .select_related("series")
+        # The page shows neither the plain text nor the search index (several kB each).
+        .defer("body_text", "search_grams")
+        .annotate(
+            unit_path=F("unit__path"),
+            liked=Exists(LessonLike.objects.filter(lesson=OuterRef("pk"), user=user)),
+            has_questions=Exists(Question.objects.filter(lesson=OuterRef("pk"))),
+            has_attachments=Exists(Attachment.objects.filter(lesson=OuterRef("pk"))),
         )
-    return reflections
-
-
-def _draw_rows(reflections, can_moderate: bool, liked: bool | None = None) -> list[str]:
-    """Each reflection drawn (its like form with the CSRF slot); `liked` for all of them, or
-    each one's own `liked`."""
-    template = get_template("lessons/_reflection.html")
-    return [
-        mark_safe(
-            template.render(
-                {
-                    "r": r,
-                    "liked": r.liked if liked is None else liked,
-                    "can_moderate": can_moderate,
-                    "csrf_token": person_cache.CSRF_SLOT,
-                }
-            )
-        )
-        for r in reflections
-    ]
-
-
-def _draw_section(lesson, form, rows: list[str]) -> str:
-    context = {
-        "lesson": lesson,
-        "reflection_form": form,
-        "rows": rows,
-        "csrf_token": person_cache.CSRF_SLOT,
-    }
-    return render_to_string("lessons/_reflections.html", context)
-
-
-def _draw_for_readers(lesson: dict) -> dict:
-    """The reflections section as every reader who keeps no lesson sees it (lessons.caching
-    shares it): every reflection any of them may see, the newest shown ones and the hidden
-    ones newer than the last of those (their authors see them), each drawn liked and not."""
-    reflections = _reflection_query(lesson["pk"])
-    shown = list(reflections.filter(is_hidden=False)[:REFLECTIONS_SHOWN])
-    hidden = reflections.filter(is_hidden=True)
-    if len(shown) == REFLECTIONS_SHOWN:
-        last = shown[-1]
-        hidden = hidden.filter(
-            Q(created_at__gt=last.created_at) | Q(created_at=last.created_at, pk__gt=last.pk)
-        )
-    rows = sorted([*shown, *hidden], key=lambda r: (r.created_at, r.pk), reverse=True)
-    plain, liked = _draw_rows(rows, False, liked=False), _draw_rows(rows, False, liked=True)
-    form = ReflectionForm()
-    return {
-        "rows": [
-            (r.pk, r.author_id, r.is_hidden, str(p), str(lk))
-            for r, p, lk in zip(rows, plain, liked, strict=True)
-        ],
-        "section": _draw_section(lesson, form, [mark_safe(caching.ROWS_SLOT)]),
-        "empty": _draw_section(lesson, form, []),
-    }
-
-
-def _reflection_section(
-    user, lesson: dict, can_moderate: bool, mine, found: dict, form=None
-) -> str:
-    """The reflections section for this person, with the CSRF slot: the form, and the
-    newest reflections they may see (an organiser also sees hidden ones, and the author
-    their own)."""
-    pk = lesson["pk"]
-    if mine is not None and not can_moderate and form is None:
-        entry = caching.reader_reflections(pk, lambda: _draw_for_readers(lesson), found)
-        liked = mine["liked_reflections"]
-        rows = [
-            liked_html if reflection in liked else html
-            for reflection, author, hidden, html, liked_html in entry["rows"]
-            if not hidden or author == user.pk
-        ][:REFLECTIONS_SHOWN]
-        if not rows:
-            return entry["empty"]
-        return entry["section"].replace(caching.ROWS_SLOT, "".join(rows))
-
-    def draw() -> str:
-        reflections = _reflection_query(pk, user)
-        if not can_moderate:
-            reflections = reflections.filter(Q(is_hidden=False) | Q(author=user))
-        rows = _draw_rows(reflections[:REFLECTIONS_SHOWN], can_moderate)
-        return _draw_section(lesson, form or ReflectionForm(), rows)
-
-    if form is not None:  # a form sent back with its errors
-        return draw()
-    # An organiser's, kept per person until a reflection of the lesson or a like changes.
-    return caching.reflections_page(user, pk, draw)
-
-
-def _detail_context(
-    request, access: Access, lesson: dict, found: dict, reflection_form=None
-) -> dict:
-    """The page of a readable lesson (`lesson`, `found`: lessons.caching.readable_lesson's).
-    Opening it records the first opening."""
-    user = request.user
-    pk = lesson["pk"]
-    mine = caching.mine(user)
-    if mine is not None and pk in mine["records"]:
-        completed_at = mine["records"][pk]
-        liked = pk in mine["liked"]
-    else:
-        completed_at = services.study_record_open(user=user, lesson_id=pk).completed_at
-        liked = LessonLike.objects.filter(lesson_id=pk, user=user).exists()
-    can_moderate = _can_moderate(access, lesson["unit_path"])
-    section = _reflection_section(user, lesson, can_moderate, mine, found, reflection_form)
-    learned_count, like_count = caching.figures(pk, found)
-    return {
-        "lesson": lesson,
-        "article": mark_safe(lesson["article"]),
-        "check": mark_safe(person_cache.fill_csrf(request, lesson["check"])),
-        "completed_at": completed_at,
-        "learned_count": learned_count,
-        "like_count": like_count,
-        "liked": liked,
-        "reflection_section": mark_safe(person_cache.fill_csrf(request, section)),
-    }
-
-
-def _readable_lesson(access: Access, pk: int) -> tuple[dict, dict]:
-    """lessons.caching.readable_lesson of a lesson the person may read, or 404."""
-    lesson, found = caching.readable_lesson(access, pk, _draw_lesson)
-    if lesson is None:
+        .first()
+    )
+    if found is None:
         raise Http404
-    return lesson, found
+    # The person's record: (learned at,) if they opened the lesson before, None if not.
+    found.my_record = (
+        StudyRecord.objects.filter(user=user, lesson=found).values_list("completed_at").first()
+    )
+    found.my_completed_at = found.my_record[0] if found.my_record else None
+    return found
+
+
+def _detail_context(request, access: Access, lesson: Lesson, reflection_form=None) -> dict:
+    """The page of a readable lesson. Opening it records the first opening."""
+    user = request.user
+    if not lesson.my_record:
+        services.study_record_open(user=user, lesson_id=lesson.pk)
+    can_moderate = _can_moderate(access, lesson.unit_path)
+    questions = []
+    if lesson.has_questions and not lesson.my_completed_at:
+        questions = list(lesson.questions.all())
+    return {
+        "lesson": lesson,
+        "tags": list(lesson.tags.values_list("name", flat=True)),
+        "attachments": list(lesson.attachments.all()) if lesson.has_attachments else [],
+        "questions": questions,
+        "completed_at": lesson.my_completed_at,
+        "reflections": _reflections(lesson.pk, user, can_moderate),
+        "can_moderate": can_moderate,
+        "reflection_form": reflection_form,
+        # The same hidden input in every form of the page (fifty like buttons): made once.
+        "csrf_input": format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+        ),
+    }
 
 
 def lesson_detail(request, pk: int):
     access = access_for(request.user)
-    lesson, found = _readable_lesson(access, pk)
-    context = _detail_context(request, access, lesson, found)
-    return render(request, "lessons/detail.html", context)
+    lesson = _readable_lesson(access, request.user, pk)
+    return render(request, "lessons/detail.html", _detail_context(request, access, lesson))
 
 
 @require_POST
 def lesson_learned(request, pk: int):
     access = access_for(request.user)
-    lesson = get_object_or_404(_visible_lessons(access), pk=pk)
+    lesson = get_object_or_404(_visible_lessons(access).only("pk"), pk=pk)
     if lesson.questions.exists():
         messages.warning(request, _("Answer the short check to mark this lesson learned."))
     else:
@@ -379,7 +276,7 @@ def lesson_learned(request, pk: int):
 @require_POST
 def lesson_check(request, pk: int):
     access = access_for(request.user)
-    lesson = get_object_or_404(_visible_lessons(access), pk=pk)
+    lesson = get_object_or_404(_visible_lessons(access).only("pk"), pk=pk)
     questions = list(lesson.questions.all())
     if not questions:
         raise Http404
@@ -401,7 +298,7 @@ def lesson_check(request, pk: int):
 @require_POST
 def lesson_like(request, pk: int):
     access = access_for(request.user)
-    lesson = get_object_or_404(_visible_lessons(access), pk=pk)
+    lesson = get_object_or_404(_visible_lessons(access).only("pk"), pk=pk)
     liked, count = services.lesson_like_toggle(user=request.user, lesson=lesson)
     if _wants_json(request):
         return JsonResponse({"liked": liked, "count": count})
@@ -411,7 +308,7 @@ def lesson_like(request, pk: int):
 @require_POST
 def reflection_create(request, pk: int):
     access = access_for(request.user)
-    lesson = get_object_or_404(_visible_lessons(access).select_related("series"), pk=pk)
+    lesson = get_object_or_404(_visible_lessons(access).only("pk"), pk=pk)
     form = ReflectionForm(request.POST)
     if form.is_valid():
         try:
@@ -423,8 +320,8 @@ def reflection_create(request, pk: int):
         else:
             messages.success(request, _("Thank you: your reflection is published."))
             return redirect(lesson.get_absolute_url() + "#reflections")
-    entry, found = _readable_lesson(access, lesson.pk)
-    context = _detail_context(request, access, entry, found, reflection_form=form)
+    page_lesson = _readable_lesson(access, request.user, lesson.pk)
+    context = _detail_context(request, access, page_lesson, reflection_form=form)
     return render(request, "lessons/detail.html", context, status=400)
 
 
@@ -495,21 +392,15 @@ def _plans_for(access: Access):
 
 def plan_list(request):
     access = access_for(request.user)
-    mine = list(
-        progress.plans_with_progress(
-            StudyPlan.objects.for_member(access.member), request.user, access
-        )
-        .select_related("session")
-        .order_by("due_on", "pk")
-    )
-    for plan in mine:
-        plan.percent = progress.percent(plan.lesson_done, plan.lesson_total)
+    mine = progress.my_plans(access)
+    mine.sort(key=lambda plan: (plan["due_on"], plan["pk"]))  # the page lists them by date
     followed = []
     if access.is_officer:
-        followed = list(
+        followed = (
             StudyPlan.objects.followed_by(access)
-            .select_related("unit")
-            .order_by("-due_on", "pk")[:50]
+            .annotate(unit_name=Coalesce(NullIf("unit__short_name", Value("")), "unit__name"))
+            .order_by("-due_on", "pk")
+            .values("pk", "title", "due_on", "unit_name")[:50]
         )
     return render(
         request,
@@ -520,12 +411,11 @@ def plan_list(request):
 
 def plan_detail(request, pk: int):
     access = access_for(request.user)
-    plan = get_object_or_404(_plans_for(access).distinct().select_related("session"), pk=pk)
+    plan = get_object_or_404(_plans_for(access).distinct(), pk=pk)
     # Only lessons this person may open: a draft, or one addressed to another branch, is
     # neither listed (its title would leak) nor counted.
     items = list(
         plan.items.filter(lesson__in=_visible_lessons(access).values("pk"))
-        .select_related("lesson__series")
         .annotate(
             learned=Exists(
                 StudyRecord.objects.filter(
@@ -533,8 +423,9 @@ def plan_detail(request, pk: int):
                 )
             )
         )
+        .values("lesson_id", "lesson__title", "learned")
     )
-    done = sum(1 for item in items if item.learned)
+    done = sum(1 for item in items if item["learned"])
     return render(
         request,
         "lessons/plan_detail.html",
@@ -550,57 +441,76 @@ def plan_detail(request, pk: int):
     )
 
 
-def _progress_data(access: Access, plan: StudyPlan, branch_id: str | None) -> dict:
-    lesson_ids = progress.plan_lesson_ids(plan)
-    total = len(lesson_ids)
+# A scope with more branches than this (a province has 3,000) shows one row per unit under
+# its top unit, each leading to that unit's own rows (?unit=), as the statistics do.
+MAX_BRANCH_ROWS = 100
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() else None
+
+
+def _organiser_rows(access: Access, plan: StudyPlan, total: int, unit_id: int | None):
+    """(rows, the unit they are under or None): the branches of the organiser's scope (or of
+    the unit asked for), or, when they are too many, the units directly under it."""
+    organised = access.organised_units()
+    root = None
+    if unit_id is not None:
+        root = get_object_or_404(organised.exclude(kind=OrgUnit.Kind.BRANCH), pk=unit_id)
+        branches = OrgUnit.objects.subtree_of([root]).filter(kind=OrgUnit.Kind.BRANCH)
+    else:
+        branches = organised.filter(kind=OrgUnit.Kind.BRANCH)
+        if len(access.organiser_units) == 1:
+            root = access.organiser_units[0]
+    if root is not None and branches.count() > MAX_BRANCH_ROWS:
+        return progress.unit_rows(plan, root, total), root
+    return progress.branch_rows(plan, branches, total), root if unit_id is not None else None
+
+
+def _progress_data(access: Access, plan: StudyPlan, params) -> dict:
+    total = len(progress.plan_lesson_ids(plan))
     branches_in_scope = access.managed_units().filter(kind=OrgUnit.Kind.BRANCH)
-    branch_rows = []
+    branch_rows, within = [], None
     if access.is_organiser:
-        branch_rows = list(
-            progress.branches_with_progress(
-                plan,
-                access.organised_units().filter(kind=OrgUnit.Kind.BRANCH),
-                lesson_ids,
-            )
-            .filter(member_count__gt=0)
-            .order_by("path")
-        )
-        for row in branch_rows:
-            row.rate = progress.percent(row.lesson_done, row.member_count * total)
+        branch_rows, within = _organiser_rows(access, plan, total, _number(params.get("unit")))
     branch = None
-    if branch_id and branch_id.isascii() and branch_id.isdigit():
-        branch = get_object_or_404(branches_in_scope, pk=int(branch_id))
+    branch_id = _number(params.get("branch"))
+    if branch_id is not None:
+        branch = get_object_or_404(branches_in_scope.only("pk", "name"), pk=branch_id)
     elif not access.is_organiser:
-        branch = branches_in_scope.order_by("path").first()
+        branch = branches_in_scope.only("pk", "name").order_by("path").first()
     member_rows = []
     if branch is not None:
-        member_rows = list(
-            progress.members_with_progress(
-                plan.assigned_members().filter(unit=branch), lesson_ids
-            ).order_by("name", "pk")
-        )
+        member_rows = list(progress.member_rows(plan, OrgUnit.objects.filter(pk=branch.pk), total))
         for row in member_rows:
-            row.percent = progress.percent(row.lesson_done, total)
+            row["percent"] = progress.percent(row["lesson_done"], total)
+    other_branches = []
+    if not access.is_organiser:
+        other_branches = list(
+            branches_in_scope.annotate(label=Coalesce(NullIf("short_name", Value("")), "name"))
+            .order_by("path")
+            .values("pk", "label")[:200]
+        )
     return {
         "plan": plan,
         "total": total,
         "branch_rows": branch_rows,
+        "within": within,
         "branch": branch,
         "member_rows": member_rows,
-        "other_branches": list(branches_in_scope.order_by("path")[:200])
-        if not access.is_organiser
-        else [],
+        "other_branches": other_branches,
     }
 
 
 def plan_progress(request, pk: int):
     """Branch officers: per-member progress of their branch. Organisers: every branch's
-    completion rate in their scope, and any branch's members on request."""
+    completion rate in their scope (per unit under it in a province), and any branch's
+    members on request."""
     access = access_for(request.user)
     if not access.is_officer:
         raise Http404
     plan = get_object_or_404(StudyPlan.objects.followed_by(access), pk=pk)
-    context = _progress_data(access, plan, request.GET.get("branch"))
+    context = _progress_data(access, plan, request.GET)
     return render(request, "lessons/plan_progress.html", context)
 
 
@@ -609,25 +519,14 @@ def plan_export(request, pk: int):
     if not access.is_organiser:
         raise Http404
     plan = get_object_or_404(StudyPlan.objects.followed_by(access), pk=pk)
-    lesson_ids = progress.plan_lesson_ids(plan)
-    branches = list(
-        progress.branches_with_progress(
-            plan, access.organised_units().filter(kind=OrgUnit.Kind.BRANCH), lesson_ids
-        )
-        .filter(member_count__gt=0)
-        .order_by("path")
+    total = len(progress.plan_lesson_ids(plan))
+    branches = access.organised_units().filter(kind=OrgUnit.Kind.BRANCH)
+    content = progress_workbook(
+        plan,
+        total,
+        progress.branch_rows(plan, branches, total),
+        progress.member_rows(plan, branches, total).iterator(chunk_size=5_000),
     )
-    members = list(
-        progress.members_with_progress(
-            plan.assigned_members().filter(
-                unit__in=access.organised_units().filter(kind=OrgUnit.Kind.BRANCH)
-            ),
-            lesson_ids,
-        )
-        .select_related("unit")
-        .order_by("unit__path", "name", "pk")
-    )
-    content = progress_workbook(plan, len(lesson_ids), branches, members)
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -77,6 +77,7 @@ from lessons.models import (
     Tag,
 )
 from lessons.sanitise import clean_html, plain_text
+from lessons.textsearch import grams
 from members import counts as member_counts
 from members.demo import EDUCATION_WEIGHTS, GIVEN, JOBS, SURNAMES, _stage_dates
 from members.models import HelpRequest, HelpRequestNote, Member, OrgUnit, Post
@@ -994,6 +995,7 @@ def _lessons(b: Build) -> None:
             body=body,
             body_text=text,
             reading_minutes=max(3, min(20, len(text) // 300)),
+            search_grams=grams(title, text[:60], text),
             status=status,
             publish_at=publish_at,
             audience_all=county is None and rng.random() < 0.9,
@@ -1101,7 +1103,7 @@ def _quarter_end(year: int, quarter: int) -> datetime.date:
 def _study_records(b: Build) -> None:
     rng = b.rng("study")
     w = b.writer
-    w.declare(StudyRecord, ["user", "lesson", "opened_at", "completed_at", "passed_check"])
+    w.declare(StudyRecord, ["user", "lesson", "opened_at", "completed_at", "passed_check", "unit"])
     w.declare(LessonLike, ["lesson", "user", "created_at"])
     w.declare(Reflection, ["lesson", "author", "text", "created_at", "is_hidden"])
     # Lessons each person may read: those for everyone plus those addressed to their county.
@@ -1170,7 +1172,9 @@ def _study_records(b: Build) -> None:
                 if completed > now:
                     completed = now
             passed = bool(completed and has_check and rng.random() < 0.75)
-            w.add(StudyRecord, (person.user, lesson_pk, opened, completed, passed))
+            # A completion notes the branch it was made in (lessons.stats).
+            unit = person.branch if completed is not None else None
+            w.add(StudyRecord, (person.user, lesson_pk, opened, completed, passed, unit))
             if completed is not None:
                 roll = rng.random()
                 if roll < 0.06:

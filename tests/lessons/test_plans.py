@@ -1,5 +1,6 @@
 """Study plans: my plans with progress, per-member progress for the branch, per-branch
-completion and the XLSX export for the organiser; every figure from the database."""
+completion and the XLSX export for the organiser; every figure from the tables that keep
+them (lessons.progress)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from lessons import progress
-from lessons.models import StudyPlan, StudyRecord
+from lessons.models import StudyRecord
 from members.models import OrgUnit
+from members.scoping import access_for
 
 from ..conftest import make_member
 
@@ -28,9 +30,8 @@ def test_plan_progress_arithmetic(org, make_lesson, make_plan):
     learn(org.member_a.user, lessons[0])
     learn(org.member_a.user, lessons[2])
     learn(org.member_a.user, make_lesson("计划外"))  # does not count
-    row = progress.plans_with_progress(StudyPlan.objects.filter(pk=plan.pk), org.member_a.user)[0]
-    assert (row.lesson_done, row.lesson_total) == (2, 4)
-    assert progress.percent(row.lesson_done, row.lesson_total) == 50
+    [row] = [p for p in progress.my_plans(access_for(org.member_a.user)) if p["pk"] == plan.pk]
+    assert (row["lesson_done"], row["lesson_total"], row["percent"]) == (2, 4, 50)
 
 
 def test_branch_rates(org, make_lesson, make_plan):
@@ -40,14 +41,13 @@ def test_branch_rates(org, make_lesson, make_plan):
         learn(org.member_a.user, lesson)  # finished
     learn(org.secretary_a.user, lessons[0])  # half
     learn(org.member_c.user, lessons[0])  # outside the plan's units
-    ids = [lesson.pk for lesson in lessons]
-    rows = {u.pk: u for u in progress.branches_with_progress(plan, OrgUnit.objects.branches(), ids)}
-    a, b, c = rows[org.branch_a.pk], rows[org.branch_b.pk], rows[org.branch_c.pk]
+    rows = {row["pk"]: row for row in progress.branch_rows(plan, OrgUnit.objects.branches(), 2)}
+    a, b = rows[org.branch_a.pk], rows[org.branch_b.pk]
     # Branch A: organiser, secretary and member_a = 3 members, 6 lesson slots, 3 learned.
-    assert (a.member_count, a.lesson_done, a.finished_count) == (3, 3, 1)
-    assert progress.percent(a.lesson_done, a.member_count * 2) == 50
-    assert (b.member_count, b.lesson_done, b.finished_count) == (1, 0, 0)
-    assert c.member_count == 0
+    assert (a["member_count"], a["lesson_done"], a["finished_count"]) == (3, 3, 1)
+    assert a["rate"] == 50
+    assert (b["member_count"], b["lesson_done"], b["finished_count"]) == (1, 0, 0)
+    assert org.branch_c.pk not in rows  # nobody there has the plan
 
 
 def test_my_plans_shows_progress_bar(org, client_for, make_lesson, make_plan):
@@ -133,3 +133,32 @@ def test_inactive_members_do_not_count(org, make_lesson, make_plan):
         status_changed_on=timezone.localdate(),
     )
     assert plan.assigned_members().filter(unit=org.branch_b).count() == 1
+
+
+def test_a_scope_of_many_branches_shows_a_row_per_unit_under_it(
+    org, client_for, make_lesson, make_plan, monkeypatch
+):
+    from lessons import views
+
+    monkeypatch.setattr(views, "MAX_BRANCH_ROWS", 2)
+    general = OrgUnit.objects.create(
+        name="营销党总支", kind=OrgUnit.Kind.GENERAL_BRANCH, parent=org.committee
+    )
+    inner = OrgUnit.objects.create(name="营销一支部", kind=OrgUnit.Kind.BRANCH, parent=general)
+    newcomer = make_member(inner, "周营销")
+    lessons = [make_lesson(f"课{i}") for i in range(2)]
+    plan = make_plan(lessons)
+    learn(org.member_b.user, lessons[0])
+    client = client_for("organiser")
+    url = reverse("lessons:plan_progress", args=[plan.pk])
+    page = client.get(url).context
+    rows = {row["label"]: row for row in page["branch_rows"]}
+    # Three branches: a row for each unit under the committee, the general branch's summed.
+    assert set(rows) == {org.branch_a.name, org.branch_b.name, general.name}
+    assert rows[general.name]["member_count"] == 1 and not rows[general.name]["is_branch"]
+    assert rows[org.branch_b.name]["lesson_done"] == 1
+    inside = client.get(url, {"unit": general.pk})
+    assert [row["label"] for row in inside.context["branch_rows"]] == [inner.name]
+    assert f"?branch={inner.pk}" in inside.text
+    assert client.get(url, {"unit": org.branch_c.pk}).status_code == 404  # outside the scope
+    assert newcomer.name in client.get(url, {"branch": inner.pk}).text

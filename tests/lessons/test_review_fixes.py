@@ -10,7 +10,6 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -76,10 +75,8 @@ def test_plan_progress_reaches_100_when_every_readable_lesson_is_learned(
 ):
     plan, readable, _draft, _elsewhere = mixed_plan
     learn(org.member_a.user, readable)
-    row = progress.plans_with_progress(
-        StudyPlan.objects.filter(pk=plan.pk), org.member_a.user
-    ).get()
-    assert (row.lesson_done, row.lesson_total) == (1, 1)
+    [row] = progress.my_plans(access_for(org.member_a.user))
+    assert (row["lesson_done"], row["lesson_total"]) == (1, 1)
     page = client_for("member_a").get(reverse("lessons:plans")).text
     assert 'value="100"' in page and "1 of 1 lessons learned" in page
     detail = client_for("member_a").get(reverse("lessons:plan", args=[plan.pk])).text
@@ -92,10 +89,8 @@ def test_officer_progress_counts_only_published_lessons(org, mixed_plan):
     assert set(ids) == {readable.pk, elsewhere.pk}  # the draft never counts
     for lesson in (readable, elsewhere):
         learn(org.member_a.user, lesson)
-    branch = progress.branches_with_progress(
-        plan, OrgUnit.objects.filter(pk=org.branch_a.pk), ids
-    ).get()
-    assert branch.finished_count == 1
+    [branch] = progress.branch_rows(plan, OrgUnit.objects.filter(pk=org.branch_a.pk), len(ids))
+    assert branch["finished_count"] == 1
 
 
 def test_scheduled_lesson_counts_only_once_it_is_due(org, make_lesson, make_plan):
@@ -165,19 +160,11 @@ def test_admin_makeup_action_is_refused_before_the_session_has_ended(org, client
 
 
 # --- 3. sign-in codes cannot be guessed without limit ------------------------------------------
-@pytest.fixture
-def clean_cache():
-    """Failed attempts live in the cache, which outlives each test's database rollback."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def _wrong(session) -> str:
     return "000000" if session.sign_in_code != "000000" else "111111"
 
 
-def test_sign_in_is_refused_after_ten_wrong_codes(org, client_for, clean_cache):
+def test_sign_in_is_refused_after_ten_wrong_codes(org, client_for):
     session = _session(org)
     client = client_for("member_a")
     url = reverse("lessons:session_sign_in", args=[session.pk])
@@ -193,7 +180,7 @@ def test_sign_in_is_refused_after_ten_wrong_codes(org, client_for, clean_cache):
     assert client_for("secretary_a").post(url, {"code": session.sign_in_code}).status_code == 302
 
 
-def test_a_right_code_resets_the_count_of_wrong_ones(org, clean_cache):
+def test_a_right_code_resets_the_count_of_wrong_ones(org):
     session = _session(org)
     for _attempt in range(services.SIGN_IN_MAX_FAILURES - 1):
         with pytest.raises(ValidationError):
