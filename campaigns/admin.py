@@ -28,13 +28,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from members import admin_pages, counts
 from members.admin import ScopedHistoryAdmin
 from members.admin_scoping import ScopedUnitFilter
 from members.models import Member, OrgUnit
 from members.scoping import Access
 
-from . import caching, permissions, services
+from . import permissions, services
 from .forms import AwardForm, CorrectionForm, ReturnForm
 from .models import (
     Campaign,
@@ -419,15 +418,8 @@ class ScoreSheetAdmin(ScopedHistoryAdmin):
 
     # --- the grid of one branch -------------------------------------------------------------
     def grid_view(self, request, campaign_id: int, unit_id: int):
-        # Kept whole per person under the campaign's scoring token (sheets, scores, criteria,
-        # the campaign) and the member figures' (names, units); the frame's own tokens are
-        # added by admin_pages.
-        return admin_pages.kept(
-            request,
-            "admin-score-grid",
-            [caching.scoring_token(campaign_id), counts.VERSION_KEY],
-            lambda: self._grid_view(request, campaign_id, unit_id),
-        )
+        # members.admin_pages (the whole-page cache) is gone: drawn on every request.
+        return self._grid_view(request, campaign_id, unit_id)
 
     def _grid_view(self, request, campaign_id: int, unit_id: int):
         access = self.access(request)

@@ -8,21 +8,17 @@ view asks for it (change, history, delete, a past version).
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import admin
 from django.contrib.admin import helpers, widgets
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
-from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import counts
 from .models import Member, OrgUnit
-from .scoping import Access, access_for, person_cache_enabled
+from .scoping import Access, access_for
 
 
 def in_managed_units(queryset: QuerySet, access: Access, *paths: str) -> QuerySet:
@@ -249,20 +245,8 @@ class ScopedUnitFilter(admin.SimpleListFilter):
 
 
 def unit_choice_rows(access: Access, selected: str | None) -> list[dict]:
-    """`OrgUnitQuerySet.choice_rows` of the units a person keeps, kept in the cache under the
-    member figures' token (members.counts: every save or delete of a unit replaces it) for
-    the same units in scope: two queries and hundreds of rows on every changelist of a
-    province. Off without a shared cache, like every per-person part."""
-    if not person_cache_enabled():
-        return access.managed_units().choice_rows(selected)
-    scope = "all" if access.is_superuser else [u.pk for u in access.managed_units_list]
-    digest = hashlib.sha256(repr((scope, selected)).encode()).hexdigest()
-    key = f"members:admin-unit-choices:{counts.version()}:{digest}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = access.managed_units().choice_rows(selected)
-        cache.set(key, rows, counts.TIMEOUT)
-    return rows
+    """`OrgUnitQuerySet.choice_rows` of the units a person keeps."""
+    return access.managed_units().choice_rows(selected)
 
 
 class FromUnitFilter(ScopedUnitFilter):

@@ -7,9 +7,11 @@ import datetime
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
 
 from members.models import Member, Post, Transfer
 from members.scoping import mask
+from tests.conftest import make_member
 
 from .conftest import admin_url
 
@@ -331,3 +333,39 @@ def test_status_is_changed_by_the_actions_not_the_form(org, client_for):
     )
     member.refresh_from_db()
     assert member.status == Member.Status.ACTIVE
+
+
+# --- the changelist's count and filters ------------------------------------------------------
+def test_admin_changelist_count_follows_a_new_member(org, client_for):
+    client = client_for("organiser")
+    url = reverse("admin:members_member_changelist")
+    before = client.get(url).context["cl"].result_count
+    make_member(org.branch_b, "新党员丙")
+    assert client.get(url).context["cl"].result_count == before + 1
+
+
+def test_admin_changelist_count_is_per_filter(org, client_for):
+    client = client_for("organiser")
+    url = reverse("admin:members_member_changelist")
+    everyone = client.get(url).context["cl"].result_count
+    in_b = client.get(url, {"unit": org.branch_b.pk}).context["cl"].result_count
+    assert in_b < everyone
+    assert client.get(url).context["cl"].result_count == everyone
+
+
+def test_admin_unit_filter_links_keep_other_filters(org, client_for):
+    # The unit filter builds its links from one query string (members.admin_scoping).
+    client = client_for("organiser")
+    url = reverse("admin:members_member_changelist")
+    response = client.get(url, {"status__exact": "active"})
+    specs = response.context["cl"].filter_specs
+    [spec] = [s for s in specs if getattr(s, "parameter_name", "") == "unit"]
+    links = {c["display"]: c["query_string"] for c in spec.choices(response.context["cl"])}
+    assert links["All"] == "?status__exact=active"
+    assert any(q == f"?status__exact=active&unit={org.branch_a.pk}" for q in links.values())
+
+
+def test_admin_changelist_checkboxes_carry_each_member(org, client_for):
+    client = client_for("organiser")
+    text = client.get(reverse("admin:members_member_changelist")).text
+    assert f'name="_selected_action" value="{org.member_a.pk}" class="action-select"' in text
