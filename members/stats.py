@@ -109,15 +109,13 @@ def by_branch(units: QuerySet[OrgUnit]) -> list[OrgUnit]:
     return rows
 
 
-def by_branch_under(units: QuerySet[OrgUnit], root: OrgUnit) -> list[dict]:
-    """The branches in `units` under `root`, added up per unit directly under `root` (a
+def by_branch_under(root: OrgUnit) -> list[dict]:
+    """The branches under `root`, added up per unit directly under `root` (a
     branch directly under it is its own group), by the database: {"path", "member_count",
     "party_count", "login_count"} per group, in path order."""
     length = len(root.path) + PATH_SEGMENT
     return list(
-        UnitFigures.objects.filter(
-            unit__in=units, unit__kind=OrgUnit.Kind.BRANCH, unit__path__startswith=root.path
-        )
+        UnitFigures.objects.filter(unit__kind=OrgUnit.Kind.BRANCH, unit__path__startswith=root.path)
         .exclude(unit__path=root.path)
         .order_by()
         .values(path=Substr("unit__path", 1, length))

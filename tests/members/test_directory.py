@@ -44,6 +44,26 @@ def test_search_by_a_two_character_chinese_name_fragment(client_for, people):
     assert "刘建国" not in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "q, found",
+    [
+        ("李安", {"李安", "李安国", "张李安"}),  # two characters: at the start, whole, at the end
+        ("安国", {"李安国"}),
+        ("李安国", {"李安国"}),  # three: the trigram index on PostgreSQL
+        ("党委", {"党委办"}),
+        ("支部", {"王支部长"}),
+        ("a", {"Anna Li"}),  # any case, one character
+        ("NNA", {"Anna Li"}),
+        ("%", set()),  # LIKE's wildcards are plain characters
+        ("_", set()),
+    ],
+)
+def test_search_finds_names_of_every_length(client_for, org, q, found):
+    for name in ("李安国", "张李安", "党委办", "王支部长", "Anna Li"):
+        make_member(org.branch_a, name)
+    assert names(client_for("organiser").get(URL, {"q": q})) == found
+
+
 def test_search_by_a_surname(client_for, people):
     assert names(client_for("organiser").get(URL, {"q": "陈"})) == {"陈立新"}
 
