@@ -367,17 +367,6 @@ def _outermost_paths(paths: Iterable[str]) -> list[str]:
     return kept
 
 
-def annotate(units: Iterable[OrgUnit]) -> list[OrgUnit]:
-    """Set `member_count` and `login_count` (members on the roll in the unit's subtree, and
-    those with a login) on each unit: one query."""
-    units = list(units)
-    figures = subtree_figures(units)
-    for unit in units:
-        unit.member_count = figures[unit.pk]["members"]
-        unit.login_count = figures[unit.pk]["logins"]
-    return units
-
-
 def path_q(paths: Iterable[str], field: str = "unit__path") -> Q:
     """Rows whose `field` lies in the subtree of any of `paths`."""
     q = Q()

@@ -249,16 +249,18 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(status=Member.Status.ACTIVE)
 
     def named(self, term: str) -> MemberQuerySet:
-        """Members whose name contains `term`, in any case (`icontains`). On PostgreSQL a
-        term of three characters or more is found through the trigram index of UPPER(name)
-        and one of one or two characters (most Chinese names and words are two) through the
-        index of the names' pieces (migration 0005)."""
+        """Members whose name contains `term`, in any case (`icontains`)."""
         term = term.strip()
-        if not term:
-            return self
+        return self.filter(self.name_q(term)) if term else self
+
+    def name_q(self, term: str) -> Q:
+        """The condition "the name contains `term`, in any case". On PostgreSQL a term of
+        three characters or more is found through the trigram index of UPPER(name) (which
+        is `icontains`), one of one or two characters (most Chinese names and words are
+        two) through the index of the names' pieces (migration 0005)."""
         if connections[self.db].vendor == "postgresql" and len(term) <= 2:
-            return self.filter(_HasNamePiece(term))
-        return self.filter(name__icontains=term)
+            return Q(_HasNamePiece(term))
+        return Q(name__icontains=term)
 
     def party_members(self) -> MemberQuerySet:
         return self.filter(stage__in=[Member.Stage.PROBATIONARY, Member.Stage.FULL])

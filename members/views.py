@@ -9,7 +9,9 @@ a page far down a province's list costs what the first does. Nothing here is cac
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import figures, hooks, keyset
 from .forms import DirectoryFilterForm
@@ -20,26 +22,57 @@ from .scoping import Access, access_for, mask
 # cost more to fetch and build than the page needs.
 MEMBER_LIST_FIELDS = ("name", "stage", "job_title", "unit_path", "unit__name", "unit__short_name")
 UNIT_FIELDS = ("name", "short_name", "kind", "path", "depth", "parent_id", "sort_order")
+URL_PLACEHOLDER = 2147483647
 
 
 def _member_rows(members):
     return members.select_related("unit").only(*MEMBER_LIST_FIELDS)
 
 
+def _unit_rows(units: list[OrgUnit]) -> list[dict]:
+    """What a list of units shows of each: name, link, kind and the subtree's counts, as
+    values written out here (the overview lists a province's 150 counties: a link, a kind
+    and two plural sentences drawn by template tags for each took most of its time)."""
+    counts = figures.subtree_figures(units)
+    kinds = {value: str(label) for value, label in OrgUnit.Kind.choices}
+    # Every unit's link is the same but for its number.
+    url = reverse("members:unit", args=[URL_PLACEHOLDER])
+    rows = []
+    for unit in units:
+        members, logins = counts[unit.pk]["members"], counts[unit.pk]["logins"]
+        rows.append(
+            {
+                "pk": unit.pk,
+                "name": unit.name,
+                "member_count": members,
+                "parent_id": unit.parent_id,
+                "url": url.replace(str(URL_PLACEHOLDER), str(unit.pk)),
+                "kind": kinds.get(unit.kind, unit.kind),
+                "members": ngettext("%(counter)s member", "%(counter)s members", members)
+                % {"counter": members},
+                "coverage": _("portal coverage %(logins)s/%(total)s")
+                % {"logins": logins, "total": members},
+            }
+        )
+    return rows
+
+
 def overview(request):
     """The organisation tree: the top units and the level under them, with counts."""
     access = access_for(request.user)
     home_unit = access.member.unit if access.member else None
-    units = figures.annotate(
-        OrgUnit.objects.filter(depth__lte=1).only(*UNIT_FIELDS).order_by("path")
+    units = list(OrgUnit.objects.filter(depth__lte=1).only(*UNIT_FIELDS).order_by("path"))
+    rows = _unit_rows(units)
+    roots = [row for unit, row in zip(units, rows, strict=True) if unit.depth == 0]
+    children: dict[int, list[dict]] = {}
+    in_order = sorted(
+        zip(units, rows, strict=True), key=lambda pair: (pair[0].sort_order, pair[0].name)
     )
-    roots = [u for u in units if u.depth == 0]
-    children: dict[int, list[OrgUnit]] = {}
-    for unit in units:
-        if unit.parent_id:
-            children.setdefault(unit.parent_id, []).append(unit)
+    for _unit, row in in_order:
+        if row["parent_id"]:
+            children.setdefault(row["parent_id"], []).append(row)
     for root in roots:
-        root.child_list = sorted(children.get(root.pk, []), key=lambda u: (u.sort_order, u.name))
+        root["children"] = children.get(root["pk"], [])
     return render(request, "members/overview.html", {"roots": roots, "home_unit": home_unit})
 
 
@@ -47,14 +80,14 @@ def unit_detail(request, pk: int):
     access = access_for(request.user)
     unit = get_object_or_404(OrgUnit, pk=pk)
     children = list(unit.children.only(*UNIT_FIELDS).order_by("sort_order", "name"))
-    figures.annotate([unit, *children])
+    [unit_row, *child_rows] = _unit_rows([unit, *children])
     # The member list is open to those who may read the unit's members (its subtree is
     # then theirs whole, so the unit's count is the list's).
     can_see_members = access.visible_units().filter(pk=unit.pk).exists()
     page = None
     if can_see_members:
         members = access.visible_members().active().filter(unit_path__startswith=unit.path)
-        page = keyset.page(_member_rows(members), request.GET, unit.member_count)
+        page = keyset.page(_member_rows(members), request.GET, unit_row["member_count"])
     officers = (
         Post.objects.current()
         .filter(unit=unit)
@@ -67,8 +100,9 @@ def unit_detail(request, pk: int):
         "members/unit_detail.html",
         {
             "unit": unit,
+            "unit_row": unit_row,
             "ancestors": unit.ancestors().only("name", "short_name"),
-            "children": children,
+            "children": child_rows,
             "officers": officers,
             "page": page,
             "can_see_members": can_see_members,

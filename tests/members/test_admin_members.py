@@ -369,3 +369,23 @@ def test_admin_changelist_checkboxes_carry_each_member(org, client_for):
     client = client_for("organiser")
     text = client.get(reverse("admin:members_member_changelist")).text
     assert f'name="_selected_action" value="{org.member_a.pk}" class="action-select"' in text
+
+
+@pytest.mark.parametrize(
+    "q, found",
+    [("李安", {"李安"}), ("安", {"李安"}), ('"李 安"', set()), ('"', set()), ("李 安", {"李安"})],
+)
+def test_admin_search_by_name_of_any_length(org, client_for, q, found):
+    response = client_for("organiser").get(reverse("admin:members_member_changelist"), {"q": q})
+    assert response.status_code == 200
+    assert {m.name for m in response.context["cl"].result_list} == found
+
+
+def test_admin_search_by_id_number_is_for_organisers(org, client_for):
+    org.member_a.id_number = "130534198505050033"
+    org.member_a.save()
+    url = reverse("admin:members_member_changelist")
+    found = client_for("organiser").get(url, {"q": "130534198505050033"}).context["cl"]
+    assert [m.name for m in found.result_list] == ["李安"]
+    found = client_for("secretary_a").get(url, {"q": "130534198505050033"}).context["cl"]
+    assert list(found.result_list) == []
