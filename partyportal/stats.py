@@ -48,7 +48,6 @@ from members.spreadsheets import escape_formula
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BRANCH_ROWS = 40
 CHART_MAX_BARS = 20
-FIGURES_TIMEOUT = 10 * 60
 
 
 @dataclass

@@ -389,3 +389,32 @@ def test_admin_search_by_id_number_is_for_organisers(org, client_for):
     assert [m.name for m in found.result_list] == ["李安"]
     found = client_for("secretary_a").get(url, {"q": "130534198505050033"}).context["cl"]
     assert list(found.result_list) == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"status__exact": "active"},
+        {"status__exact": "active", "stage__exact": "full"},
+        {"status__exact": "left"},
+        {"stage__exact": "full"},
+        {"unit": "BRANCH_A"},
+        {"unit": "BRANCH_A", "status__exact": "active", "stage__exact": "probationary"},
+        {"gender__exact": "female"},
+        {"unit": "999999"},
+        {"q": "李"},
+        {"o": "1", "p": "1"},
+    ],
+)
+@pytest.mark.parametrize("persona", ["organiser", "secretary_a"])
+def test_changelist_count_from_the_kept_figures_equals_the_rows(org, client_for, params, persona):
+    make_member(org.branch_a, "离开者", status="left", status_changed_on=datetime.date(2026, 1, 1))
+    make_member(
+        org.branch_a, "预备", stage="probationary", probationary_on=datetime.date(2026, 1, 1)
+    )
+    params = {k: str(org.branch_a.pk) if v == "BRANCH_A" else v for k, v in params.items()}
+    response = client_for(persona).get(reverse("admin:members_member_changelist"), params)
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    assert cl.result_count == cl.queryset.count()
