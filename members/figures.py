@@ -36,8 +36,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db import connection, transaction
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Substr
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -188,14 +188,34 @@ def member_changed(old: State | None, new: State | None) -> None:
         changes[old.unit_id].subtract(old.columns(days[old.unit_id]))
     if new is not None:
         changes[new.unit_id].update(new.columns(days[new.unit_id]))
-    for unit_id, change in changes.items():
-        _apply(unit_id, change)
+    _add(changes)
 
 
-def _apply(unit_id: int, change: Counter) -> None:
-    values = {column: F(column) + n for column, n in change.items() if n}
-    if values:
-        UnitFigures.objects.filter(unit_id=unit_id).update(**values)
+def _add(changes: dict[int, Counter]) -> None:
+    """Add `changes` ({unit: {column: n}}) to the rows: one UPDATE … FROM (VALUES …) per
+    500 units, whatever the number of units and columns."""
+    changes = {pk: c for pk, c in changes.items() if any(c.values())}
+    columns = sorted({column for c in changes.values() for column, n in c.items() if n})
+    if not columns:
+        return
+    quote = connection.ops.quote_name
+    table = quote(UnitFigures._meta.db_table)
+    # VALUES' columns are column1 (the unit), column2… on PostgreSQL and SQLite alike.
+    assignments = ", ".join(
+        f"{quote(column)} = {quote(column)} + v.column{i + 2}" for i, column in enumerate(columns)
+    )
+    units = sorted(changes)
+    for start in range(0, len(units), 500):
+        batch = units[start : start + 500]
+        rows = ", ".join(["(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"] * len(batch))
+        params = [v for pk in batch for v in (pk, *(changes[pk][c] for c in columns))]
+        # Only quoted names and placeholders are written into the statement.
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM (VALUES {rows}) AS v "  # noqa: S608
+            f"WHERE {table}.{quote('unit_id')} = v.column1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="members.figures.login")
@@ -285,22 +305,19 @@ def catch_up(units, day: datetime.date | None = None) -> None:
             .order_by("unit_id")
             .values_list("unit_id", "ages_as_of")
         )
-        by_day: dict[datetime.date, list[int]] = defaultdict(list)
-        for unit_id, as_of in locked:
-            by_day[as_of].append(unit_id)
         changes: dict[int, Counter] = defaultdict(Counter)
-        for as_of, unit_ids in by_day.items():
-            _crossings(as_of, day, unit_ids, changes)
-        for unit_id, change in changes.items():
-            _apply(unit_id, change)
-        UnitFigures.objects.filter(unit_id__in=[pk for pk, _d in locked]).update(ages_as_of=day)
+        for as_of in sorted({as_of for _pk, as_of in locked}):
+            members = Member.objects.filter(unit__in=units, unit__figures__ages_as_of=as_of)
+            _crossings(as_of, day, members, changes)
+        _add(changes)
+        stale.update(ages_as_of=day)
 
 
 def _crossings(
-    since: datetime.date, day: datetime.date, unit_ids: list[int], changes: dict[int, Counter]
+    since: datetime.date, day: datetime.date, members, changes: dict[int, Counter]
 ) -> None:
-    """Add to `changes` the moves between bands of the members of `unit_ids` whose birthday
-    crossed a boundary between `since` and `day` (one grouped query)."""
+    """Add to `changes` the moves between bands of `members` whose birthday crossed a
+    boundary between `since` and `day` (one grouped query)."""
     sign = 1 if day > since else -1
     early, late = (since, day) if sign > 0 else (day, since)
     ranges = {}
@@ -315,7 +332,7 @@ def _crossings(
     for q in ranges.values():
         any_range |= q
     rows = (
-        Member.objects.filter(any_range, status=ACTIVE, unit_id__in=unit_ids)
+        members.filter(any_range, status=ACTIVE)
         .order_by()
         .values("unit_id")
         .annotate(**{f"c{years}": Count("pk", filter=q) for years, q in ranges.items()})
