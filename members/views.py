@@ -29,6 +29,18 @@ def _member_rows(members):
     return members.select_related("unit").only(*MEMBER_LIST_FIELDS)
 
 
+def _member_page(members, params, count: int) -> keyset.KeysetPage:
+    """A keyset page of `members`, each with its link and stage written out once for the
+    list (members/_member_list.html), not by a tag per row."""
+    page = keyset.page(_member_rows(members), params, count)
+    url = reverse("members:member", args=[URL_PLACEHOLDER])
+    stages = {value: str(label) for value, label in Member.Stage.choices}
+    for member in page.object_list:
+        member.url = url.replace(str(URL_PLACEHOLDER), str(member.pk))
+        member.stage_label = stages.get(member.stage, member.stage)
+    return page
+
+
 def _unit_rows(units: list[OrgUnit]) -> list[dict]:
     """What a list of units shows of each: name, link, kind and the subtree's counts, as
     values written out here (the overview lists a province's 150 counties: a link, a kind
@@ -87,7 +99,7 @@ def unit_detail(request, pk: int):
     page = None
     if can_see_members:
         members = access.visible_members().active().filter(unit_path__startswith=unit.path)
-        page = keyset.page(_member_rows(members), request.GET, unit_row["member_count"])
+        page = _member_page(members, request.GET, unit_row["member_count"])
     officers = (
         Post.objects.current()
         .filter(unit=unit)
@@ -143,7 +155,7 @@ def directory(request):
         count = figures.total(paths)
     if count is None:
         count = members.count()
-    page = keyset.page(_member_rows(members), request.GET, count)
+    page = _member_page(members, request.GET, count)
     context = {
         "form": form,
         "page": page,

@@ -418,3 +418,11 @@ def test_changelist_count_from_the_kept_figures_equals_the_rows(org, client_for,
     assert response.status_code == 200
     cl = response.context["cl"]
     assert cl.result_count == cl.queryset.count()
+
+
+@pytest.mark.parametrize("facets", [False, True])
+def test_the_unit_filter_lists_the_units_in_scope_as_links(org, client_for, facets):
+    params = {"_facets": "True"} if facets else {}
+    text = client_for("organiser").get(reverse("admin:members_member_changelist"), params).text
+    assert f'unit={org.branch_a.pk}">· 机关第一党支部' in text
+    assert org.branch_c.name not in text
