@@ -10,37 +10,33 @@ member with history is never deleted at all.
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
-from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import F, Q
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import admin_import, admin_pages, counts
+from . import admin_import, figures
 from .admin_scoping import (
     FromUnitFilter,
-    OfferedFiltersOnly,
     ScopedAdmin,
     ScopedUnitFilter,
     in_managed_units,
 )
 from .forms_admin import MemberAdminForm
 from .models import Member, OrgUnit, Post, Transfer
-from .scoping import Access, mask, person_cache_enabled
+from .scoping import Access, mask
 
 
 class MaskedHistoryHelper(HistoricalRecordContextHelper):
@@ -118,9 +114,8 @@ class OrgUnitAdmin(ScopedHistoryAdmin):
     fields = ("name", "short_name", "kind", "parent", "sort_order", "founded_on", "description")
 
     def scope(self, access: Access):
-        return access.managed_units().annotate(
-            active_count=Count("members", filter=Q(members__status=Member.Status.ACTIVE))
-        )
+        # The unit's own members on the roll, as kept (members.figures), not its subtree's.
+        return access.managed_units().annotate(active_count=F("figures__members"))
 
     def in_scope(self, access: Access, obj) -> bool:
         return access.manages_unit(obj)
@@ -158,7 +153,7 @@ class OrgUnitAdmin(ScopedHistoryAdmin):
 
     @admin.display(description=_("members on the roll"), ordering="active_count")
     def active_members(self, unit):
-        return unit.active_count
+        return unit.active_count or 0
 
 
 # --- members ----------------------------------------------------------------------------------
@@ -209,111 +204,17 @@ SENSITIVE_DISPLAY = {
 }
 
 
-class MemberCountPaginator(Paginator):
-    """Counts the filtered members once per version of the member figures (members.counts).
+class MemberPaginator(Paginator):
+    """Told its count when the kept member figures know it (MemberAdmin.kept_count): the
+    changelist counted a province's 100,000 members on every page otherwise."""
 
-    Counting a province's 100,000 members took ~12 ms on every page of the changelist. The
-    key is the count query's own SQL and parameters (scope, filters, search, today's date in a
-    date filter), so equal keys mean equal counts while no member, unit or login changed.
-    """
-
-    @cached_property
-    def digest(self) -> str | None:
-        """The count query's SQL and parameters, hashed; None when nothing can match."""
-        try:
-            sql, params = self.object_list.query.sql_with_params()
-        except EmptyResultSet:
-            return None
-        return hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    known_count: int | None = None
 
     @cached_property
     def count(self) -> int:
-        if self.digest is None:
-            return 0
-        key = f"members:admin-count:{counts.version()}:{self.digest}"
-        found = cache.get(key)
-        if found is None:
-            found = super().count
-            cache.set(key, found, counts.TIMEOUT)
-        return found
-
-
-class _CountedPage:
-    """A page of the changelist whose length comes from the (cached) count: Django's
-    changelist asks `len(cl.result_list)` for its "0 of 50 selected", which would load the
-    page's rows even when the rows' HTML is cached. Iterating loads them as before."""
-
-    def __init__(self, queryset, length: int):
-        self.queryset = queryset
-        self.length = length
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __iter__(self):
-        return iter(self.queryset)
-
-    def __getattr__(self, name):
-        return getattr(self.queryset, name)
-
-
-class MemberChangeList(OfferedFiltersOnly, ChangeList):
-    """The member changelist with its costly parts kept as HTML (templates/admin/members/
-    member/change_list.html, Django's `{% cache %}`), under keys that hold everything they
-    show: the page's own SQL (scope, filters, search, order, page), the query string (links,
-    sort headers), the language, today's date ("overdue") and the member figures' token
-    (members.counts: every save or delete of a member, unit or login, and bulk writes,
-    replace it). Neither part holds a form's CSRF token or a message. Off without a shared
-    cache (members.scoping.person_cache_enabled), like every per-person part."""
-
-    results_cache_key: str | None = None
-    filters_cache_key: str | None = None
-
-    def get_results(self, request):
-        super().get_results(request)
-        if (self.show_all and self.can_show_all) or not self.multi_page:
-            length = self.result_count
-        else:
-            start = (self.page_num - 1) * self.list_per_page
-            length = max(0, min(self.list_per_page, self.result_count - start))
-        self.result_list = _CountedPage(self.result_list, length)
-        if person_cache_enabled():
-            self._set_cache_keys(request)
-
-    def _set_cache_keys(self, request) -> None:
-        # The page's rows are the count query's (scope, filters, search) in the order and
-        # page the query string names: the paginator's digest of it stands for the page.
-        paginator = getattr(request, "_member_paginator", None)
-        if paginator is None:
-            return
-        sql = paginator.digest
-        shared = (
-            get_language(),
-            counts.version(),
-            timezone.localdate().isoformat(),
-            sorted(request.GET.lists()),
-        )
-        self.results_cache_key = _digest((*shared, repr(sql), tuple(self.list_display)))
-        if not self.add_facets:  # facet counts are left to Django, drawn each time
-            access = self.model_admin.access(request)
-            scope = "all" if access.is_superuser else [u.pk for u in access.managed_units_list]
-            self.filters_cache_key = _digest((*shared, repr(scope)))
-
-
-def _digest(parts) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
-KEPT_PAGES = 10
-
-
-def _first_pages_unsearched(request) -> bool:
-    """Whether a changelist page is kept whole (members.admin_pages): one of the first
-    KEPT_PAGES pages of a list that is filtered, perhaps, but not searched."""
-    if request.GET.get(SEARCH_VAR):
-        return False
-    page = request.GET.get(PAGE_VAR, "1")
-    return page.isascii() and page.isdigit() and int(page) <= KEPT_PAGES
+        if self.known_count is not None:
+            return self.known_count
+        return super().count
 
 
 @admin.register(Member)
@@ -324,14 +225,15 @@ class MemberAdmin(ScopedHistoryAdmin):
     list_filter = (ScopedUnitFilter, "stage", "status", "gender", StageFilter)
     list_select_related = ("unit",)
     search_fields = ("name",)
-    ordering = ("unit__path", "name", "pk")
+    # The members' own copy of their unit's path: the order is then one index, no join.
+    ordering = ("unit_path", "name", "pk")
     form = MemberAdminForm
     inlines = (PostInline,)
     actions = ("transfer_action", "leave_action")
     list_per_page = 50
     # "x of y" would count a province's 100,000 members a second time on every page.
     show_full_result_count = False
-    paginator = MemberCountPaginator
+    paginator = MemberPaginator
     change_list_template = "admin/members/member/change_list.html"
 
     PERSON = (
@@ -372,6 +274,24 @@ class MemberAdmin(ScopedHistoryAdmin):
         if self.access(request).is_organiser:
             return ("name", "=id_number")
         return self.search_fields
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's search (every word must match a field), with the name matched through
+        MemberQuerySet.name_q, which PostgreSQL answers from an index at any length."""
+        words = [
+            unescape_string_literal(w) if len(w) > 1 and w[0] in "\"'" and w[0] == w[-1] else w
+            for w in smart_split(search_term)
+        ]
+        words = [w for w in words if w]
+        if not words:
+            return queryset, False
+        by_id = "=id_number" in self.get_search_fields(request)
+        for word in words:
+            q = queryset.name_q(word)
+            if by_id:
+                q |= Q(id_number=word)
+            queryset = queryset.filter(q)
+        return queryset, False
 
     # --- sensitive fields -------------------------------------------------------------------
     def can_edit_sensitive(self, request, obj) -> bool:
@@ -431,7 +351,7 @@ class MemberAdmin(ScopedHistoryAdmin):
         return mask(member.home_address) or "-"
 
     # --- list columns -----------------------------------------------------------------------
-    @admin.display(description=_("unit"), ordering="unit__path")
+    @admin.display(description=_("unit"), ordering="unit_path")
     def unit_label(self, member):
         return member.unit.label
 
@@ -501,15 +421,38 @@ class MemberAdmin(ScopedHistoryAdmin):
     def has_import_permission(self, request) -> bool:
         return self.access(request).can_import()
 
-    def get_changelist(self, request, **kwargs):
-        return MemberChangeList
-
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = super().get_paginator(
             request, queryset, per_page, orphans, allow_empty_first_page
         )
-        request._member_paginator = paginator  # its digest keys the cached rows
+        paginator.known_count = self.kept_count(request)
         return paginator
+
+    def kept_count(self, request) -> int | None:
+        """The changelist's count from the kept member figures (members.figures), when they
+        know it: no search, and at most the unit filter, status "on the roll" and, with it,
+        a stage. None otherwise: the paginator counts the rows."""
+        params = {k: request.GET.getlist(k) for k in request.GET if k not in (PAGE_VAR, ORDER_VAR)}
+        if any(len(values) != 1 for values in params.values()):
+            return None
+        params = {k: values[0] for k, values in params.items()}
+        unit, stage = params.pop("unit", None), params.pop("stage__exact", None)
+        status = params.pop("status__exact", None)
+        if params or status not in (None, Member.Status.ACTIVE) or (stage and not status):
+            return None
+        if stage not in (None, *Member.Stage.values):
+            return None
+        column = "everyone" if status is None else (f"stage_{stage}" if stage else "members")
+        access = self.access(request)
+        if unit is not None:
+            if not (unit.isascii() and unit.isdigit()):
+                return None
+            paths = list(access.managed_units().filter(pk=int(unit)).values_list("path", flat=True))
+        elif access.is_superuser:
+            paths = None
+        else:
+            paths = [u.path for u in access.managed_units_list]
+        return figures.total(paths, column)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -517,16 +460,7 @@ class MemberAdmin(ScopedHistoryAdmin):
             "can_import": self.has_import_permission(request),
             "export_formats": admin_import.export_choices(),
         }
-        # Kept whole per person under the member figures' token, which every write of a
-        # member, unit or login replaces (rows, filters, counts); the frame's own tokens are
-        # added by admin_pages.
-        return admin_pages.kept(
-            request,
-            "admin-member-changelist",
-            [counts.VERSION_KEY],
-            lambda: super(MemberAdmin, self).changelist_view(request, extra_context),
-            worth_keeping=lambda: _first_pages_unsearched(request),
-        )
+        return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("Transfer to another branch or organisation"))
     def transfer_action(self, request, queryset):

@@ -9,8 +9,10 @@ class MembersConfig(AppConfig):
     verbose_name = _("Organisation and members")
 
     def ready(self) -> None:
-        # Connects the receivers that invalidate the cached member counts, access and cards.
-        from . import counts, home, scoping  # noqa: F401
+        # The token other parts' caches still read (members.counts), and the access cache.
+        from . import counts, figures, recounts, scoping  # noqa: F401
+
+        recounts.register("members", figures.recount)
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

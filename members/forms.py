@@ -10,6 +10,7 @@ from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from . import figures
 from .models import Member, OrgUnit
 from .scoping import Access
 
@@ -66,9 +67,20 @@ class DirectoryFilterForm(forms.Form):
         data = self.cleaned_data
         members = members.filter(status=data.get("status") or Member.Status.ACTIVE)
         if data.get("q"):
-            members = members.filter(name__icontains=data["q"].strip())
+            members = members.named(data["q"])
         if data.get("unit"):
-            members = members.filter(unit__path__startswith=data["unit"].path)
+            members = members.filter(unit_path__startswith=data["unit"].path)
         if data.get("stage"):
             members = members.filter(stage=data["stage"])
         return members
+
+    def kept_count(self, scope_paths: list[str] | None) -> int | None:
+        """How many members `filter` finds, from the kept figures (members.figures), when
+        they know: members on the roll, by unit and stage, in the scope at `scope_paths`
+        (None: everyone). None for a name search or another status: count the rows."""
+        data = self.cleaned_data
+        if data.get("q", "").strip() or data.get("status"):
+            return None
+        paths = [data["unit"].path] if data.get("unit") else scope_paths
+        column = f"stage_{data['stage']}" if data.get("stage") else "members"
+        return figures.total(paths, column)

@@ -1,36 +1,31 @@
 """The organisation's part of the home page: the person's branch and their open help
 requests as cards, and entries for the one to-do card (see partyportal.views.home):
 probationary members due for full membership, and help requests waiting, flagged when
-untouched for three days."""
+untouched for three days.
+
+Each figure is one indexed query, read on every visit: the probationary members due through
+their partial index (member_probationary_due), the help requests through
+(unit, status, created_at) and (author, created_at)."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import person_cache
 from .help import help_counts
-from .models import HelpRequest, HelpRequestNote
+from .models import HelpRequest
 from .scoping import Access
 
 OVERDUE_NAMED = 5  # the to-do names the first few; the count says how many there are
-# Replaced on every help request written (members.person_cache); member writes replace the
-# member counts' token, which every cached card is stored under too.
-HELP_VERSION_KEY = "members:help:version"
-person_cache.register("members-home", HELP_VERSION_KEY)
 
 
 def panels(request, access: Access) -> list[dict]:
     result: list[dict] = []
     if access.member is not None:
         result.append({"template": "members/_home_unit.html", "unit": access.member.unit})
-    figures = person_cache.cached(
-        "members-home", request.user, HELP_VERSION_KEY, lambda: _figures(access)
-    )
+    figures = _figures(access)
     if access.is_officer:
         result.append({"todo": [_overdue_entry(*figures["overdue"])]})
     result.extend(_help_panels(access, figures))
@@ -38,10 +33,7 @@ def panels(request, access: Access) -> list[dict]:
 
 
 def _figures(access: Access) -> dict:
-    """What the cards and to-do entries count (three queries at most); kept per person by
-    members.person_cache: any member or help request written replaces a token it is stored
-    under, and the figures that age by themselves (due dates, untouched for three days)
-    are at most its timeout old."""
+    """What the cards and to-do entries count: four queries at most."""
     figures: dict = {}
     if access.is_officer:
         overdue = access.members().overdue_probationary(timezone.localdate())
@@ -109,11 +101,3 @@ def _help_panels(access: Access, figures: dict) -> list[dict]:
             {"template": "members/help_home_mine.html", "open": mine["new"] + mine["taken"]}
         )
     return result
-
-
-@receiver(post_save, sender=HelpRequest, dispatch_uid="members.home.help_saved")
-@receiver(post_delete, sender=HelpRequest, dispatch_uid="members.home.help_deleted")
-@receiver(post_save, sender=HelpRequestNote, dispatch_uid="members.home.note_saved")
-@receiver(post_delete, sender=HelpRequestNote, dispatch_uid="members.home.note_deleted")
-def _help_changed(**kwargs) -> None:
-    person_cache.replace_token(HELP_VERSION_KEY, using=kwargs.get("using"))

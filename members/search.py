@@ -4,7 +4,8 @@ open every unit to every login (only their member lists are scoped).
 
 Also the small helper every app's `search.py` uses for its snippets (members is the app all
 others may import). Matching is `icontains` (LIKE) on the real tables: two-character Chinese
-words such as 党委 or a two-character name are found, which FTS trigram indexes miss.
+words such as 党委 or a two-character name are found, which FTS trigram indexes miss; member
+names through `MemberQuerySet.named`, which has PostgreSQL use an index for every length.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def search(access: Access, q: str, limit: int = 20) -> list[dict]:
     q = (q or "").strip()
     if not q or not access.is_authenticated:
         return []
-    members = access.visible_members().filter(name__icontains=q)
+    members = access.visible_members().named(q)
     if not access.is_officer:
         members = members.active()  # colleagues see the roll, as in the directory
     members = members.select_related("unit").order_by("name", "pk")[:limit]

@@ -11,49 +11,43 @@ branches or records (see tests/test_stats_queries.py).
 
 Provincial scale: an organiser of the province has 3,000 branches in scope, too many for a row
 each, so when the scope holds more than `MAX_BRANCH_ROWS` branches the per-branch tables show
-one row per unit directly under the organiser's unit (each county), and each such row links to
-the same dashboard narrowed to that unit (`?unit=`). Counting 5,000,000 study records takes
-seconds, so the figures of a scope are cached for `FIGURES_TIMEOUT`: a change to members or
-units (the token of members.counts) recounts at once, study and banners at the latest after
-the timeout, and the page says when its figures were counted. A per-unit chart longer than
-`CHART_MAX_BARS` draws only its highest (or, for coverage, lowest) bars; the table keeps all.
+one row per unit directly under the organiser's unit (each county), added up by the database,
+and each such row links to the same dashboard narrowed to that unit (`?unit=`). A per-unit
+chart longer than `CHART_MAX_BARS` draws only its highest (or, for coverage, lowest) bars;
+the table keeps all.
+
+Nothing is cached: member figures are the rows kept per unit (members.figures), study and
+banners the lessons' and campaigns' own kept tables, read on every visit.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
+from html import escape
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from campaigns import stats as campaign_stats
 from lessons import stats as lesson_stats
-from members import counts as member_counts
 from members import stats as member_stats
-from members.models import OrgUnit, ancestor_paths
-from members.scoping import access_for, person_cache_enabled
+from members.models import OrgUnit
+from members.scoping import access_for
 from members.spreadsheets import escape_formula
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BRANCH_ROWS = 40
 CHART_MAX_BARS = 20
-FIGURES_TIMEOUT = 10 * 60
 
 
 @dataclass
@@ -76,6 +70,23 @@ class Table:
     def linked_rows(self) -> list[tuple[str | None, list]]:
         links = self.links or [None] * len(self.rows)
         return list(zip(links, self.rows, strict=True))
+
+    @property
+    def body_html(self) -> str:
+        """The rows as HTML, written out here rather than a template tag per cell: a
+        province's tables have some 4,000 cells, which took most of the page's time. Every
+        value is escaped; numbers are written as the template wrote them (no grouping)."""
+        lines = []
+        for link, row in self.linked_rows:
+            label = escape(str(row[0]))
+            if link:
+                label = f'<a href="{escape(link)}">{label}</a>'
+            cells = "".join(
+                f'<td class="num">{value if isinstance(value, int) else escape(str(value))}</td>'
+                for value in row[1:]
+            )
+            lines.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')
+        return mark_safe("\n".join(lines))  # escaped above
 
     @property
     def chart(self) -> dict:
@@ -105,7 +116,6 @@ class Row:
 
     pk: int
     label: str
-    branch_ids: list[int]
     member_count: int = 0
     party_count: int = 0
     login_count: int = 0
@@ -127,10 +137,9 @@ class Row:
 
 @dataclass
 class Figures:
-    """Everything the tables show for one scope, counted by the database; cached as a whole."""
+    """Everything the tables show for one scope, counted by the database."""
 
     today: datetime.date
-    counted_at: datetime.datetime
     stage: list[dict]
     gender: list[dict]
     age: list[dict]
@@ -142,87 +151,98 @@ class Figures:
     quarters: list[tuple[int, int]]
 
 
-def _rows(branches: list[OrgUnit], roots: list[OrgUnit]) -> tuple[list[Row], bool]:
+def _rows(units, roots: list[OrgUnit]) -> tuple[list[Row], bool, dict[int, Row]]:
     """A row per branch, or, with more than MAX_BRANCH_ROWS branches, a row per unit directly
-    under the scope's top units (a branch directly under one is a row of its own)."""
-
+    under the scope's top units (a branch directly under one is a row of its own), its
+    member figures added up by the database; and which row each branch belongs to."""
+    branches = list(member_stats.branches(units).values_list("pk", "path"))
     if len(branches) <= MAX_BRANCH_ROWS:
-        groups = {b.pk: Row(pk=b.pk, label=b.label, branch_ids=[]) for b in branches}
-        owner = {b.pk: b.pk for b in branches}
-    else:
-        child_path = {}
-        for b in branches:
-            for root in roots:
-                if b.path.startswith(root.path) and b.path != root.path:
-                    child_path[b.pk] = ancestor_paths(b.path)[len(ancestor_paths(root.path))]
-                    break
-        children = {u.path: u for u in OrgUnit.objects.filter(path__in=set(child_path.values()))}
-        groups, owner = {}, {}
-        for b in branches:
-            child = children.get(child_path.get(b.pk, ""), b)
-            if child.pk not in groups:
-                link = None
-                if child.kind != OrgUnit.Kind.BRANCH:
-                    link = f"{reverse('stats')}?unit={child.pk}"
-                groups[child.pk] = Row(pk=child.pk, label=child.label, branch_ids=[], link=link)
-            owner[b.pk] = child.pk
-    for b in branches:
-        row = groups[owner[b.pk]]
-        row.branch_ids.append(b.pk)
-        row.member_count += b.member_count
-        row.party_count += b.party_count
-        row.login_count += b.login_count
-    return list(groups.values()), len(branches) > MAX_BRANCH_ROWS
+        rows = {}
+        for b in member_stats.by_branch(units):
+            rows[b.pk] = Row(
+                pk=b.pk,
+                label=b.label,
+                member_count=b.member_count,
+                party_count=b.party_count,
+                login_count=b.login_count,
+            )
+        return list(rows.values()), False, rows
+    groups = [g for root in roots for g in member_stats.by_branch_under(root)]
+    heads = {
+        u.path: u
+        for u in OrgUnit.objects.filter(path__in=[g["path"] for g in groups]).only(
+            "name", "short_name", "kind", "path"
+        )
+    }
+    rows_by_path: dict[str, Row] = {}
+    url = reverse("stats")
+    for group in groups:
+        head = heads[group["path"]]
+        link = None
+        if head.kind != OrgUnit.Kind.BRANCH:
+            link = f"{url}?unit={head.pk}"
+        rows_by_path[head.path] = Row(
+            pk=head.pk,
+            label=head.label,
+            member_count=group["member_count"] or 0,
+            party_count=group["party_count"] or 0,
+            login_count=group["login_count"] or 0,
+            link=link,
+        )
+    # Each branch's row: the one at its path cut to a row's length (one or two lengths).
+    lengths = sorted({len(path) for path in rows_by_path})
+    owner = {}
+    for pk, path in branches:
+        for length in lengths:
+            row = rows_by_path.get(path[:length])
+            if row is not None:
+                owner[pk] = row
+                break
+    return list(rows_by_path.values()), True, owner
 
 
 def count_figures(units, roots: list[OrgUnit], today: datetime.date) -> Figures:
-    branches = member_stats.by_branch(units)
-    rows, grouped = _rows(branches, roots)
-    study = lesson_stats.completions_by_branch_month(member_stats.branches(units), today)
-    banners = campaign_stats.banners_by_branch_quarter(member_stats.branches(units))
-    # Added up per row here, once, so that the cached figures are a few hundred rows at most.
+    rows, grouped, owner = _rows(units, roots)
+    branches = member_stats.branches(units)
+    study = lesson_stats.completions_by_branch_month(branches, today)
+    banners = campaign_stats.banners_by_branch_quarter(branches)
     months, quarters = study["months"], banners["quarters"]
-    empty = {"branch": 0, "members": 0}
+    month_index = {m: i for i, m in enumerate(months)}
+    quarter_index = {q: i for i, q in enumerate(quarters)}
     for row in rows:
-        row.done = [sum(study["cells"].get((b, m), 0) for b in row.branch_ids) for m in months]
-        row.learners = sum(study["learners"].get(b, 0) for b in row.branch_ids)
-        row.banners = [
-            sum(sum(banners["cells"].get((b, q), empty).values()) for b in row.branch_ids)
-            for q in quarters
-        ]
-        row.own_banners = sum(banners["totals"].get(b, empty)["branch"] for b in row.branch_ids)
-        row.member_banners = sum(banners["totals"].get(b, empty)["members"] for b in row.branch_ids)
-        row.branch_ids = []  # not needed any more, and not worth caching
+        row.done = [0] * len(months)
+        row.banners = [0] * len(quarters)
+    # The other apps answer per branch: each branch's figures go to its row.
+    for (branch, month), n in study["cells"].items():
+        row = owner.get(branch)
+        if row is not None and month in month_index:
+            row.done[month_index[month]] += n
+    for branch, n in study["learners"].items():
+        row = owner.get(branch)
+        if row is not None:
+            row.learners += n
+    for (branch, quarter), cell in banners["cells"].items():
+        row = owner.get(branch)
+        if row is not None and quarter in quarter_index:
+            row.banners[quarter_index[quarter]] += sum(cell.values())
+    for branch, cell in banners["totals"].items():
+        row = owner.get(branch)
+        if row is not None:
+            row.own_banners += cell["branch"]
+            row.member_banners += cell["members"]
+    members = member_stats.totals(units, today)
     return Figures(
         today=today,
-        counted_at=timezone.now(),
-        stage=member_stats.by_stage(units),
-        gender=member_stats.by_gender(units),
-        age=member_stats.by_age_band(units, today),
-        education=member_stats.by_education(units),
+        stage=member_stats.stage_rows(members),
+        gender=member_stats.gender_rows(members),
+        age=member_stats.age_rows(members),
+        education=member_stats.education_rows(members),
         rows=rows,
         grouped=grouped,
         months=months,
         month_totals=[study["totals"].get(m, 0) for m in months],
         quarters=quarters,
     )
-
-
-def figures_key(roots: list[OrgUnit], today: datetime.date) -> str:
-    """The cache key of a scope's figures. It holds the members' version token, so a change
-    to members or units recounts at once."""
-    scope = ",".join(str(r.pk) for r in sorted(roots, key=lambda r: r.pk)) or "all"
-    return f"stats:figures:{member_counts.version()}:{scope}:{today.isoformat()}"
-
-
-def figures(units, roots: list[OrgUnit], today: datetime.date, key: str = "") -> Figures:
-    """The scope's figures from the cache, counted when missing."""
-    key = key or figures_key(roots, today)
-    found = cache.get(key)
-    if found is None:
-        found = count_figures(units, roots, today)
-        cache.set(key, found, FIGURES_TIMEOUT)
-    return found
 
 
 def _distribution(key: str, title: str, heading: str, rows: list[dict]) -> Table:
@@ -413,70 +433,21 @@ def _scope(request):
     return access, units, roots
 
 
-# Each process also keeps the last few drawn pages of tables (a province's are 185 KB, read
-# from Redis and unpickled on every visit otherwise), under the same key, which holds the
-# member-counts token and the day, and no longer than their figures are kept. Only with a
-# cache every process shares, like the per-person parts: a per-process cache is as near.
-_drawn: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
-DRAWN_KEEP = 16
-_drawn_lock = threading.Lock()
-
-
-def _drawn_tables(html_key: str, draw) -> tuple[datetime.datetime, str]:
-    now = time.monotonic()
-    hit = _drawn.get(html_key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    found = cache.get(html_key)
-    if found is None:
-        found = draw()
-        cache.set(html_key, found, FIGURES_TIMEOUT)
-    if person_cache_enabled():
-        age = (timezone.now() - found[0]).total_seconds()
-        with _drawn_lock:  # gunicorn's threads share the dict
-            _drawn[html_key] = (now + FIGURES_TIMEOUT - age, found)
-            _drawn.move_to_end(html_key)
-            while len(_drawn) > DRAWN_KEEP:
-                _drawn.popitem(last=False)
-    return found
-
-
 def dashboard(request):
     access, units, roots = _scope(request)
     today = timezone.localdate()
-    key = figures_key(roots, today)
-
-    def tables() -> list[Table]:
-        counted = figures(units, roots, today, key)
-        return [make(counted) for make in TABLES.values()]
-
+    figures = count_figures(units, roots, today)
     narrowed = roots[0] if request.GET.get("unit") else None
-    query = f"?unit={narrowed.pk}" if narrowed else ""
-    # The tables and charts of a province run to hundreds of rows: their HTML is kept beside
-    # the figures it was drawn from, under the same key, once per language, with the time
-    # they were counted; a page served from it reads neither the figures nor the tables.
-    html_key = f"{key}:page:{get_language()}:{query}"
-
-    def draw() -> tuple[datetime.datetime, str]:
-        counted_at = figures(units, roots, today, key).counted_at
-        html = render_to_string(
-            "stats/_tables.html", {"tables": tables(), "query": query}, request=None
-        )
-        return counted_at, html
-
-    counted_at, tables_html = _drawn_tables(html_key, draw)
     scope = [narrowed] if narrowed else (access.organiser_units if not access.is_superuser else [])
     return render(
         request,
         "stats/dashboard.html",
         {
-            "tables": SimpleLazyObject(tables),  # for a template that wants the figures
-            "tables_html": mark_safe(tables_html),
+            "tables": [make(figures) for make in TABLES.values()],
+            "query": f"?unit={narrowed.pk}" if narrowed else "",
             "today": today,
             "scope": scope,
             "narrowed": narrowed,
-            "counted_at": counted_at,
-            "refresh_minutes": FIGURES_TIMEOUT // 60,
             "title": TITLE,
         },
     )
@@ -488,7 +459,7 @@ def export(request, key: str):
         raise Http404
     _access, units, roots = _scope(request)
     today = timezone.localdate()
-    table = make(figures(units, roots, today))
+    table = make(count_figures(units, roots, today))
     response = HttpResponse(workbook(table, today), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="stats-{key}-{today:%Y%m%d}.xlsx"'
     return response

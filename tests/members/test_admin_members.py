@@ -7,9 +7,11 @@ import datetime
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
 
 from members.models import Member, Post, Transfer
 from members.scoping import mask
+from tests.conftest import make_member
 
 from .conftest import admin_url
 
@@ -331,3 +333,96 @@ def test_status_is_changed_by_the_actions_not_the_form(org, client_for):
     )
     member.refresh_from_db()
     assert member.status == Member.Status.ACTIVE
+
+
+# --- the changelist's count and filters ------------------------------------------------------
+def test_admin_changelist_count_follows_a_new_member(org, client_for):
+    client = client_for("organiser")
+    url = reverse("admin:members_member_changelist")
+    before = client.get(url).context["cl"].result_count
+    make_member(org.branch_b, "新党员丙")
+    assert client.get(url).context["cl"].result_count == before + 1
+
+
+def test_admin_changelist_count_is_per_filter(org, client_for):
+    client = client_for("organiser")
+    url = reverse("admin:members_member_changelist")
+    everyone = client.get(url).context["cl"].result_count
+    in_b = client.get(url, {"unit": org.branch_b.pk}).context["cl"].result_count
+    assert in_b < everyone
+    assert client.get(url).context["cl"].result_count == everyone
+
+
+def test_admin_unit_filter_links_keep_other_filters(org, client_for):
+    # The unit filter builds its links from one query string (members.admin_scoping).
+    client = client_for("organiser")
+    url = reverse("admin:members_member_changelist")
+    response = client.get(url, {"status__exact": "active"})
+    specs = response.context["cl"].filter_specs
+    [spec] = [s for s in specs if getattr(s, "parameter_name", "") == "unit"]
+    links = {c["display"]: c["query_string"] for c in spec.choices(response.context["cl"])}
+    assert links["All"] == "?status__exact=active"
+    assert any(q == f"?status__exact=active&unit={org.branch_a.pk}" for q in links.values())
+
+
+def test_admin_changelist_checkboxes_carry_each_member(org, client_for):
+    client = client_for("organiser")
+    text = client.get(reverse("admin:members_member_changelist")).text
+    assert f'name="_selected_action" value="{org.member_a.pk}" class="action-select"' in text
+
+
+@pytest.mark.parametrize(
+    "q, found",
+    [("李安", {"李安"}), ("安", {"李安"}), ('"李 安"', set()), ('"', set()), ("李 安", {"李安"})],
+)
+def test_admin_search_by_name_of_any_length(org, client_for, q, found):
+    response = client_for("organiser").get(reverse("admin:members_member_changelist"), {"q": q})
+    assert response.status_code == 200
+    assert {m.name for m in response.context["cl"].result_list} == found
+
+
+def test_admin_search_by_id_number_is_for_organisers(org, client_for):
+    org.member_a.id_number = "130534198505050033"
+    org.member_a.save()
+    url = reverse("admin:members_member_changelist")
+    found = client_for("organiser").get(url, {"q": "130534198505050033"}).context["cl"]
+    assert [m.name for m in found.result_list] == ["李安"]
+    found = client_for("secretary_a").get(url, {"q": "130534198505050033"}).context["cl"]
+    assert list(found.result_list) == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"status__exact": "active"},
+        {"status__exact": "active", "stage__exact": "full"},
+        {"status__exact": "left"},
+        {"stage__exact": "full"},
+        {"unit": "BRANCH_A"},
+        {"unit": "BRANCH_A", "status__exact": "active", "stage__exact": "probationary"},
+        {"gender__exact": "female"},
+        {"unit": "999999"},
+        {"q": "李"},
+        {"o": "1", "p": "1"},
+    ],
+)
+@pytest.mark.parametrize("persona", ["organiser", "secretary_a"])
+def test_changelist_count_from_the_kept_figures_equals_the_rows(org, client_for, params, persona):
+    make_member(org.branch_a, "离开者", status="left", status_changed_on=datetime.date(2026, 1, 1))
+    make_member(
+        org.branch_a, "预备", stage="probationary", probationary_on=datetime.date(2026, 1, 1)
+    )
+    params = {k: str(org.branch_a.pk) if v == "BRANCH_A" else v for k, v in params.items()}
+    response = client_for(persona).get(reverse("admin:members_member_changelist"), params)
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    assert cl.result_count == cl.queryset.count()
+
+
+@pytest.mark.parametrize("facets", [False, True])
+def test_the_unit_filter_lists_the_units_in_scope_as_links(org, client_for, facets):
+    params = {"_facets": "True"} if facets else {}
+    text = client_for("organiser").get(reverse("admin:members_member_changelist"), params).text
+    assert f'unit={org.branch_a.pk}">· 机关第一党支部' in text
+    assert org.branch_c.name not in text

@@ -44,6 +44,26 @@ def test_search_by_a_two_character_chinese_name_fragment(client_for, people):
     assert "刘建国" not in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "q, found",
+    [
+        ("李安", {"李安", "李安国", "张李安"}),  # two characters: at the start, whole, at the end
+        ("安国", {"李安国"}),
+        ("李安国", {"李安国"}),  # three: the trigram index on PostgreSQL
+        ("党委", {"党委办"}),
+        ("支部", {"王支部长"}),
+        ("a", {"Anna Li"}),  # any case, one character
+        ("NNA", {"Anna Li"}),
+        ("%", set()),  # LIKE's wildcards are plain characters
+        ("_", set()),
+    ],
+)
+def test_search_finds_names_of_every_length(client_for, org, q, found):
+    for name in ("李安国", "张李安", "党委办", "王支部长", "Anna Li"):
+        make_member(org.branch_a, name)
+    assert names(client_for("organiser").get(URL, {"q": q})) == found
+
+
 def test_search_by_a_surname(client_for, people):
     assert names(client_for("organiser").get(URL, {"q": "陈"})) == {"陈立新"}
 
@@ -140,27 +160,83 @@ def crowd(org):
     return org
 
 
-def test_directory_pages_by_fifty(client_for, crowd):
+def follow(client, response, rel: str):
+    """The page a link of `response` leads to, as a person clicking it would."""
+    page = response.context["page"]
+    links = {"next": "next_url", "prev": "previous_url", "first": "first_url", "last": "last_url"}
+    url = getattr(page, links[rel])
+    assert f'href="{url}"'.replace("&", "&amp;") in response.content.decode()
+    return client.get(URL + url)
+
+
+def test_directory_pages_by_fifty_forwards_and_back(client_for, crowd):
     client = client_for("secretary_a")
     first = client.get(URL)
-    assert first.context["page"].paginator.count == 123  # the crowd and three personas
+    assert first.context["page"].count == 123  # the crowd and three personas
     assert len(first.context["page"].object_list) == 50
-    third = client.get(URL, {"page": 3})
+    assert 'rel="prev"' not in first.content.decode()
+    second = follow(client, first, "next")
+    third = follow(client, second, "next")
     assert len(third.context["page"].object_list) == 23
     assert 'rel="prev"' in third.content.decode()
     assert 'rel="next"' not in third.content.decode()
+    seen = [m.pk for r in (first, second, third) for m in r.context["page"].object_list]
+    assert len(set(seen)) == 123
+    expected = list(
+        Member.objects.filter(unit=crowd.branch_a, status=Member.Status.ACTIVE)
+        .order_by("unit_path", "name", "pk")
+        .values_list("pk", flat=True)
+    )
+    assert seen == expected
+    back = follow(client, third, "prev")
+    assert [m.pk for m in back.context["page"].object_list] == seen[50:100]
+    back = follow(client, back, "prev")
+    assert [m.pk for m in back.context["page"].object_list] == seen[:50]
+    assert 'rel="prev"' not in back.content.decode()
+
+
+def test_the_last_page_link_reads_the_end_of_the_list(client_for, crowd):
+    client = client_for("secretary_a")
+    last = follow(client, client.get(URL), "last")
+    assert len(last.context["page"].object_list) == 50
+    assert 'rel="next"' not in last.content.decode()
+    assert 'rel="prev"' in last.content.decode()
+    in_order = Member.objects.filter(unit=crowd.branch_a).order_by("unit_path", "name", "pk")
+    assert last.context["page"].object_list == list(in_order)[-50:]
 
 
 def test_paging_keeps_the_search(client_for, crowd):
-    response = client_for("secretary_a").get(URL, {"q": "成员", "page": 2})
-    page = response.context["page"]
-    assert page.number == 2
-    assert page.paginator.count == 120
-    assert "q=%E6%88%90%E5%91%98&amp;page=3" in response.content.decode()
+    client = client_for("secretary_a")
+    first = client.get(URL, {"q": "成员"})
+    assert first.context["page"].count == 120
+    assert "q=%E6%88%90%E5%91%98&amp;after=" in first.content.decode()
+    second = follow(client, first, "next")
+    assert second.context["page"].count == 120
+    assert {m.name[:2] for m in second.context["page"].object_list} == {"成员"}
+    assert second.context["form"]["q"].value() == "成员"
 
 
-@pytest.mark.parametrize("page", ["99", "abc", "-1"])
-def test_a_bad_page_number_is_not_an_error(client_for, crowd, page):
-    response = client_for("secretary_a").get(URL, {"page": page})
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "99"},
+        {"after": "abc"},
+        {"after": "000001.|x|李"},
+        {"before": "-1"},
+        {"before": "999999.|999999|"},
+        {"after": "999999.|999999|"},
+        {"after": "|" * 500},
+    ],
+)
+def test_a_bad_or_stale_cursor_is_not_an_error(client_for, crowd, params):
+    response = client_for("secretary_a").get(URL, params)
     assert response.status_code == 200
     assert response.context["page"].object_list
+
+
+def test_a_cursor_outside_the_scope_shows_only_the_scope(client_for, crowd, org):
+    # A key from another committee's part of the tree only says where to start reading.
+    other = f"{org.branch_c.path}|{org.member_c.pk}|{org.member_c.name}"
+    for params in ({"after": other}, {"before": other}):
+        html = client_for("secretary_a").get(URL, params).content.decode()
+        assert org.member_c.name not in html
