@@ -10,27 +10,17 @@ from allauth.account.decorators import secure_admin_login
 from allauth.account.utils import get_next_redirect_url
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
-from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
-from . import person_cache
 from .admin_scoping import OfferedFiltersAdmin
 from .scoping import access_for
-
-# The token of Django's own permissions (users' and groups'), which decide the entries of the
-# admins that are not the portal's (logins, groups, e-mail addresses) in the app list.
-PERMISSIONS_VERSION_KEY = "members:admin-permissions:version"
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -64,25 +54,6 @@ class PortalAdminSite(admin.AdminSite):
             raise PermissionDenied
         return secure_admin_login(super().login)(request, extra_context)
 
-    def get_app_list(self, request, app_label=None):
-        """The apps and models this person may open (the index page and every page's side
-        bar), kept per person and language: asking every ModelAdmin's permissions, and
-        Django's own permissions from the database, cost a few milliseconds on every admin
-        page. Kept under the person's access (posts, members, units, logins), Django's
-        permissions (PERMISSIONS_VERSION_KEY) and the person's own token, for today (a post
-        may end at midnight) and the login's flags."""
-        if app_label is not None or not person_cache.enabled():
-            return super().get_app_list(request, app_label)
-        user = request.user
-        flags = f"{int(user.is_superuser)}{int(user.is_staff)}{int(user.is_active)}"
-        name = f"admin-apps:{get_language()}:{timezone.localdate().isoformat()}:{flags}"
-        return person_cache.cached(
-            name,
-            user,
-            PERMISSIONS_VERSION_KEY,
-            lambda: _plain(super(PortalAdminSite, self).get_app_list(request)),
-        )
-
     def get_urls(self):
         # Django's "view on site" shortcut (/admin/r/<type>/<id>/) redirects for any object
         # that exists and 404s otherwise: an oracle for other branches' records (a help
@@ -110,27 +81,3 @@ class PortalAdminSite(admin.AdminSite):
         if not in_scope:
             raise Http404
         return contenttype_views.shortcut(request, content_type_id, object_id)
-
-
-def _plain(app_list: list[dict]) -> list[dict]:
-    """The app list with its lazy translations made text (the language is in the key), so
-    that it can be pickled into the cache."""
-    return [
-        {
-            **app,
-            "name": str(app["name"]),
-            "models": [{**model, "name": str(model["name"])} for model in app["models"]],
-        }
-        for app in app_list
-    ]
-
-
-@receiver(m2m_changed, sender=Group.permissions.through, dispatch_uid="admin_site.group_perms")
-@receiver(m2m_changed, sender=Permission.user_set.through, dispatch_uid="admin_site.user_perms")
-@receiver(m2m_changed, sender=Group.user_set.through, dispatch_uid="admin_site.user_groups")
-@receiver(post_save, sender=Group, dispatch_uid="admin_site.group_saved")
-@receiver(post_delete, sender=Group, dispatch_uid="admin_site.group_deleted")
-@receiver(post_save, sender=Permission, dispatch_uid="admin_site.permission_saved")
-@receiver(post_delete, sender=Permission, dispatch_uid="admin_site.permission_deleted")
-def _permissions_changed(using=None, **kwargs) -> None:
-    person_cache.replace_token(PERMISSIONS_VERSION_KEY, using=using)

@@ -9,8 +9,7 @@ class MembersConfig(AppConfig):
     verbose_name = _("Organisation and members")
 
     def ready(self) -> None:
-        # The token other parts' caches still read (members.counts), and the access cache.
-        from . import counts, figures, recounts, scoping  # noqa: F401
+        from . import figures, recounts
 
         recounts.register("members", figures.recount)
 

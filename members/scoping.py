@@ -103,15 +103,6 @@ class Access:
             units.append(self.member.unit)
         return OrgUnit.objects.subtree_of(units)
 
-    def sees_unit_path(self, path: str) -> bool:
-        """Whether the unit at `path` is in `visible_units()`, without a query."""
-        if self.is_superuser:
-            return True
-        units = list(self.managed_units_list)
-        if self.is_member:
-            units.append(self.member.unit)
-        return any(path.startswith(unit.path) for unit in units)
-
     def visible_members(self) -> QuerySet[Member]:
         """Members this person may find in the directory and open: their scope plus their
         own branch's colleagues. Staff who are not members see no one's record."""
@@ -215,11 +206,6 @@ class Access:
 
 
 ANONYMOUS = Access(user=None)
-ACCESS_VERSION_KEY = "members:access:version"  # TODO(lead): remove with person_cache
-
-
-def person_cache_enabled() -> bool:  # TODO(lead): remove with person_cache
-    return False
 
 
 def _load_roles(user) -> tuple:

@@ -78,7 +78,6 @@ from lessons.models import (
 )
 from lessons.sanitise import clean_html, plain_text
 from lessons.textsearch import grams
-from members import counts as member_counts
 from members.demo import EDUCATION_WEIGHTS, GIVEN, JOBS, SURNAMES, _stage_dates
 from members.models import HelpRequest, HelpRequestNote, Member, OrgUnit, Post
 from notices.models import Kind, Notice, NoticeAudience, NoticeRead, Notification
@@ -520,8 +519,6 @@ def build(*, scale: float, seed: int, today: datetime.date, log: Callable[[str],
         else:
             cursor.execute("ANALYZE")  # fresh statistics for the planner (both databases)
     b.timings.append(("analyze", time.monotonic() - started))
-    # Bulk writes send no signals: whatever was cached from the previous data is stale.
-    member_counts.invalidate()
     return b
 
 

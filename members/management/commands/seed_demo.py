@@ -9,7 +9,6 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from members import counts
 from members.demo import DEMO_LOGINS, DEMO_PASSWORD
 from members.recounts import recount_all
 
@@ -25,7 +24,6 @@ class Command(BaseCommand):
         # e-mails would go to made-up addresses, or fill a newcomer's console: keep them.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._seed()
-        counts.invalidate()  # members were bulk-created: no signal told the cached counts
         recount_all(fix=True)  # the demo's bulk inserts bypass the code that keeps figures
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins:"))
         for username, role in DEMO_LOGINS:
