@@ -14,7 +14,6 @@ from django.db import connection
 from django.utils import timezone
 
 from members.models import Member
-from members.recounts import recount_all
 from partyportal import scale as dataset
 
 
@@ -73,10 +72,6 @@ class Command(BaseCommand):
         )
         started = time.monotonic()
         build = dataset.build(scale=scale, seed=seed, today=today, log=self.stdout.write)
-        # The bulk inserts bypass the code that keeps figures in tables: count them once.
-        recounted = time.monotonic()
-        recount_all(fix=True)
-        build.timings.append(("recount kept figures", time.monotonic() - recounted))
         total = time.monotonic() - started
 
         self.stdout.write("")
